@@ -1,0 +1,169 @@
+// credit.h: the public interface of the credit reference implementation.
+//
+// Implements spec/notation.md and spec/rules/{bp,fa,dfa,ss}.md. Everything a
+// caller needs is declared here; the kernel headers beside it (act.h, linalg.h,
+// loss.h, net.h and one header per rule) are internal.
+//
+// Conventions (spec/notation.md):
+//   - a network has depth L >= 1 and widths n_0 .. n_L (array of L + 1 sizes);
+//   - every matrix is flat, row-major, unit stride, double precision;
+//   - the parameters of all layers are concatenated, layer 1 first:
+//       W = [W_1 | W_2 | ... | W_L], W_l is n_l x n_{l-1}, len sum n_l n_{l-1}
+//       b = [b_1 | ... | b_L],       b_l has n_l entries,  len sum n_l
+//   - a batch of N samples is a matrix with one sample per row:
+//       x is N x n_0, t is N x n_L;
+//   - outputs are gradient-like (W <- W - eta dW) and use the batch mean;
+//   - every pointer is followed by the number of doubles it holds; a length
+//     that does not match the network is CR_ERR_SIZE_MISMATCH;
+//   - outputs (loss, dW, db) are written only when the call returns CR_OK.
+//     On any error they are left exactly as they were.
+//
+// No function allocates, keeps state between calls, or does I/O. Scratch
+// memory is the caller's workspace, of at least cr_workspace_len() doubles.
+#ifndef CR_CREDIT_H
+#define CR_CREDIT_H
+
+#include <stddef.h>
+
+// Version of this library and of the spec it implements.
+#define CR_VERSION "0.1.0"
+#define CR_SPEC_REVISION "1"
+
+// Largest supported depth L. Deeper networks are CR_ERR_SIZE (a bound keeps
+// the per-layer offset table on the stack).
+#define CR_MAX_DEPTH 64
+
+// Every status any function returns. CR_OK is 0; every error is positive.
+// The names returned by cr_status_name() are the error names used in the
+// vectors and in the adapter protocol (spec/vectors.md, spec/protocol.md).
+typedef enum {
+	CR_OK = 0,
+	CR_ERR_NULL,            // "null_pointer": a required pointer is NULL
+	CR_ERR_ZERO_SIZE,       // "zero_size": depth, a width or the batch is 0
+	CR_ERR_SIZE,            // "size_too_large": depth > CR_MAX_DEPTH or a length overflows size_t
+	CR_ERR_SIZE_MISMATCH,   // "size_mismatch": a buffer length does not match the network
+	CR_ERR_ACTIVATION,      // "unknown_activation": activation kind out of range
+	CR_ERR_LOSS,            // "unknown_loss": loss kind out of range
+	CR_ERR_PARAM,           // "invalid_parameter": e.g. a non-finite leaky-relu slope
+	CR_ERR_NONFINITE_INPUT, // "non_finite_input": an input holds NaN or +-Inf
+	CR_ERR_NONFINITE_RESULT,// "non_finite_result": finite inputs overflowed to NaN or +-Inf
+	CR_ERR_WORKSPACE,       // "workspace_too_small": work_len < cr_workspace_len()
+	CR_STATUS_COUNT
+} cr_status;
+
+// The stable name of a status ("ok", "size_mismatch", ...); "unknown_status"
+// for a value outside the enum. Never NULL.
+/*@
+  assigns \nothing;
+  ensures valid: \valid_read(\result);
+*/
+const char *cr_status_name(int status);
+
+// Activation functions (spec/notation.md, NOT-ACT-*).
+typedef enum {
+	CR_ACT_IDENTITY = 0, // f(a) = a
+	CR_ACT_TANH,         // f(a) = tanh(a),            f' = 1 - f^2
+	CR_ACT_LOGISTIC,     // f(a) = 1 / (1 + exp(-a)),  f' = f (1 - f)
+	CR_ACT_RELU,         // f(a) = max(a, 0),          f'(a) = [a > 0], so f'(0) = 0
+	CR_ACT_LEAKY_RELU,   // f(a) = a if a > 0 else s a, f'(a) = 1 if a > 0 else s
+	CR_ACT_COUNT
+} cr_act_kind;
+
+// The activation of one layer: its kind and, for CR_ACT_LEAKY_RELU, the slope
+// s (any finite value; ignored by the other kinds).
+typedef struct {
+	int kind;     // a cr_act_kind
+	double slope;
+} cr_act;
+
+// Losses on the network output y = h_L for one sample with target t
+// (spec/notation.md, NOT-LOSS-*).
+typedef enum {
+	CR_LOSS_MSE = 0,     // l = 1/2 ||y - t||^2
+	CR_LOSS_SOFTMAX_CE,  // l = -sum_k t_k log softmax(y)_k, y taken as logits
+	CR_LOSS_COUNT
+} cr_loss_kind;
+
+// A network's shape. widths has depth + 1 entries; acts has depth entries,
+// acts[l - 1] being the activation of layer l.
+typedef struct {
+	size_t depth;
+	const size_t *widths;
+	const cr_act *acts;
+	int loss;             // a cr_loss_kind
+} cr_net;
+
+// Number of doubles of workspace every entry point below needs for this
+// network and batch size; 0 when the network is invalid (the entry points then
+// report why).
+/*@
+  requires valid_net: \valid_read(net);
+  requires valid_widths: net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  assigns \nothing;
+*/
+size_t cr_workspace_len(const cr_net *net, size_t batch);
+
+// Backpropagation (spec/rules/bp.md). Computes the batch-mean loss and the
+// gradients dW (same layout as W) and db (same layout as b).
+//   W     [sum n_l n_{l-1}]  b  [sum n_l]
+//   x     [batch * n_0]      t  [batch * n_L]
+//   loss  [1]  dW [len of W]  db [len of b]  work [work_len]
+/*@
+  requires valid_net: \valid_read(net);
+  requires valid_widths: net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  requires valid_acts: net->acts == \null || net->depth == 0 || \valid_read(net->acts + (0 .. net->depth - 1));
+  requires valid_W: W == \null || \valid_read(W + (0 .. W_len - 1));
+  requires valid_b: b == \null || \valid_read(b + (0 .. b_len - 1));
+  requires valid_x: x == \null || \valid_read(x + (0 .. x_len - 1));
+  requires valid_t: t == \null || \valid_read(t + (0 .. t_len - 1));
+  requires valid_loss: loss == \null || \valid(loss);
+  requires valid_dW: dW == \null || \valid(dW + (0 .. dW_len - 1));
+  requires valid_db: db == \null || \valid(db + (0 .. db_len - 1));
+  requires valid_work: work == \null || \valid(work + (0 .. work_len - 1));
+  requires separated: \separated(loss, dW + (0 .. dW_len - 1), db + (0 .. db_len - 1), work + (0 .. work_len - 1));
+  assigns *loss, dW[0 .. dW_len - 1], db[0 .. db_len - 1], work[0 .. work_len - 1];
+*/
+cr_status cr_bp_grad(const cr_net *net, size_t batch,
+                     const double *W, size_t W_len, const double *b, size_t b_len,
+                     const double *x, size_t x_len, const double *t, size_t t_len,
+                     double *loss, double *dW, size_t dW_len, double *db, size_t db_len,
+                     double *work, size_t work_len);
+
+// Feedback alignment (spec/rules/fa.md). As cr_bp_grad, with the fixed
+// feedback matrices B_2 .. B_L in place of W_2^T .. W_L^T:
+//   B [sum_{l=2..L} n_{l-1} n_l], B_l is n_{l-1} x n_l, B_2 first.
+// For depth 1 there is no feedback matrix and B_len must be 0 (B may be NULL).
+cr_status cr_fa_grad(const cr_net *net, size_t batch,
+                     const double *W, size_t W_len, const double *b, size_t b_len,
+                     const double *B, size_t B_len,
+                     const double *x, size_t x_len, const double *t, size_t t_len,
+                     double *loss, double *dW, size_t dW_len, double *db, size_t db_len,
+                     double *work, size_t work_len);
+
+// Direct feedback alignment (spec/rules/dfa.md). The output-layer delta is
+// sent to every hidden layer l = 1 .. L-1 through D_l:
+//   D [sum_{l=1..L-1} n_l n_L], D_l is n_l x n_L, D_1 first.
+// For depth 1 D_len must be 0 (D may be NULL).
+cr_status cr_dfa_grad(const cr_net *net, size_t batch,
+                      const double *W, size_t W_len, const double *b, size_t b_len,
+                      const double *D, size_t D_len,
+                      const double *x, size_t x_len, const double *t, size_t t_len,
+                      double *loss, double *dW, size_t dW_len, double *db, size_t db_len,
+                      double *work, size_t work_len);
+
+// Sign symmetry (spec/rules/ss.md). The feedback of layer l = 2 .. L is
+// B_l = (|M_l| o sign(W_l))^T, with sign(0) = 0:
+//   frSF / brSF: M [sum_{l=2..L} n_l n_{l-1}], M_l is n_l x n_{l-1} (the shape
+//                of W_l), M_2 first; pass scale = NULL, scale_len = 0.
+//   uSF:         scale [L - 1], |scale[l-2]| is the magnitude of every entry
+//                of layer l; pass M = NULL, M_len = 0.
+// Exactly one of M and scale is given (for depth 1 both lengths are 0 and the
+// variant does not matter).
+cr_status cr_ss_grad(const cr_net *net, size_t batch,
+                     const double *W, size_t W_len, const double *b, size_t b_len,
+                     const double *M, size_t M_len, const double *scale, size_t scale_len,
+                     const double *x, size_t x_len, const double *t, size_t t_len,
+                     double *loss, double *dW, size_t dW_len, double *db, size_t db_len,
+                     double *work, size_t work_len);
+
+#endif
