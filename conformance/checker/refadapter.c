@@ -1,0 +1,508 @@
+// refadapter.c: the in-process reference adapter (spec/protocol.md
+// PROTO-REF-1/2). Converts a request's network and input into ref/'s flat
+// arrays (NOT-NET-3, NOT-FB-3), calls cr_<rule>_grad and turns the status
+// into a response. The conversion rules are listed in refadapter.h.
+#include "refadapter.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../ref/credit.h"
+
+#define ANY SIZE_MAX
+
+// A growing flat array of the numbers of one input field.
+typedef struct {
+	double *v;
+	size_t n, cap;
+} flat;
+
+typedef struct {
+	char why[512];   // the reason a request is malformed
+	int mismatch;    // some shape does not match the network
+} ctx;
+
+static int malformed(ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(x->why, sizeof x->why, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int push(ctx *x, flat *f, double v)
+{
+	if (f->n + 1 >= f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 64;
+		double *nv = realloc(f->v, cap * sizeof *nv);
+		if (!nv)
+			return malformed(x, "out of memory");
+		f->v = nv;
+		f->cap = cap;
+	}
+	f->v[f->n++] = v;
+	return 0;
+}
+
+// A number, or one of the strings of VEC-NUM-2.
+static int get_num(const json_t *e, double *v)
+{
+	const char *s = json_string_value(e);
+	if (json_is_number(e)) {
+		*v = json_number_value(e);
+		return 0;
+	}
+	if (s && strcmp(s, "NaN") == 0)
+		*v = NAN;
+	else if (s && strcmp(s, "Infinity") == 0)
+		*v = INFINITY;
+	else if (s && strcmp(s, "-Infinity") == 0)
+		*v = -INFINITY;
+	else
+		return -1;
+	return 0;
+}
+
+// Appends a rows x cols matrix (rows or cols ANY: any count, the row
+// count is returned in *nrows) to f; a wrong count sets x->mismatch.
+static int read_matrix(ctx *x, const char *name, const json_t *m, size_t rows, size_t cols,
+                       flat *f, size_t *nrows)
+{
+	size_t i, width = ANY;
+	const json_t *r;
+	if (!json_is_array(m))
+		return malformed(x, "%s is not a list of rows", name);
+	if (rows != ANY && json_array_size(m) != rows)
+		x->mismatch = 1;
+	json_array_foreach(m, i, r) {
+		size_t q;
+		const json_t *e;
+		if (!json_is_array(r))
+			return malformed(x, "%s[%zu] is not a list of numbers", name, i);
+		if (cols != ANY && json_array_size(r) != cols)
+			x->mismatch = 1;
+		if (width != ANY && json_array_size(r) != width)
+			x->mismatch = 1; // A ragged matrix.
+		width = json_array_size(r);
+		json_array_foreach(r, q, e) {
+			double v;
+			if (get_num(e, &v))
+				return malformed(x, "%s[%zu][%zu] is not a number", name, i, q);
+			if (push(x, f, v))
+				return -1;
+		}
+	}
+	if (nrows)
+		*nrows = json_array_size(m);
+	return 0;
+}
+
+// Appends a vector of len numbers (len ANY: any count).
+static int read_vector(ctx *x, const char *name, const json_t *j, size_t len, flat *f)
+{
+	size_t i;
+	const json_t *e;
+	if (!json_is_array(j))
+		return malformed(x, "%s is not a list of numbers", name);
+	if (len != ANY && json_array_size(j) != len)
+		x->mismatch = 1;
+	json_array_foreach(j, i, e) {
+		double v;
+		if (get_num(e, &v))
+			return malformed(x, "%s[%zu] is not a number", name, i);
+		if (push(x, f, v))
+			return -1;
+	}
+	return 0;
+}
+
+// Shapes of the per-layer arrays, for layer index l of the list.
+typedef enum { SH_W, SH_B, SH_BFB, SH_D, SH_M } shape;
+
+static void layer_shape(shape s, const size_t *w, size_t L, size_t i, size_t *rows, size_t *cols)
+{
+	switch (s) {
+	case SH_W: *rows = w[i + 1]; *cols = w[i]; break;          // W_{i+1}: n_{i+1} x n_i
+	case SH_B: *rows = w[i + 1]; *cols = 1; break;             // b_{i+1}
+	case SH_BFB: *rows = w[i + 1]; *cols = w[i + 2]; break;    // B_{i+2}: n_{i+1} x n_{i+2} (NOT-FB-1)
+	case SH_D: *rows = w[i + 1]; *cols = w[L]; break;          // D_{i+1}: n_{i+1} x n_L (NOT-FB-2)
+	case SH_M: *rows = w[i + 2]; *cols = w[i + 1]; break;      // M_{i+2}: shape of W_{i+2}
+	}
+}
+
+// Reads a list of `count` per-layer arrays (NOT-FB-3 order). A missing field
+// (j NULL) with allow_missing is an empty list.
+static int read_layers(ctx *x, const char *name, const json_t *j, shape s, const size_t *w,
+                       size_t L, size_t count, flat *f)
+{
+	size_t i;
+	const json_t *m;
+	char sub[64];
+	if (!j) {
+		x->mismatch = 1; // A missing array is size_mismatch (FA-ERR-1, DFA-ERR-1, SS-ERR-1).
+		return 0;
+	}
+	if (!json_is_array(j))
+		return malformed(x, "input.%s is not a list", name);
+	if (json_array_size(j) != count)
+		x->mismatch = 1;
+	json_array_foreach(j, i, m) {
+		size_t rows = ANY, cols = ANY;
+		if (i < count)
+			layer_shape(s, w, L, i, &rows, &cols);
+		snprintf(sub, sizeof sub, "input.%s[%zu]", name, i);
+		if (s == SH_B ? read_vector(x, sub, m, rows, f) : read_matrix(x, sub, m, rows, cols, f, NULL))
+			return -1;
+	}
+	return 0;
+}
+
+// Expected flat length of `count` per-layer arrays; SIZE_MAX on overflow.
+static size_t layers_len(shape s, const size_t *w, size_t L, size_t count)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < count; i++) {
+		size_t r, c;
+		layer_shape(s, w, L, i, &r, &c);
+		if (c != 0 && r > SIZE_MAX / c)
+			return SIZE_MAX;
+		if (total > SIZE_MAX - r * c)
+			return SIZE_MAX;
+		total += r * c;
+	}
+	return total;
+}
+
+// Checked product a * b; SIZE_MAX on overflow.
+static size_t mul(size_t a, size_t b)
+{
+	return (b != 0 && a > SIZE_MAX / b) ? SIZE_MAX : a * b;
+}
+
+static json_t *seq_copy(const json_t *req)
+{
+	const json_t *s = json_is_object(req) ? json_object_get(req, "seq") : NULL;
+	double v;
+	if (!json_is_number(s))
+		return NULL;
+	v = json_number_value(s);
+	if (floor(v) == v && fabs(v) < 9e15)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+static json_t *error_response(const json_t *req, const char *name)
+{
+	json_t *r = json_object();
+	json_t *s = seq_copy(req);
+	if (!r)
+		return NULL;
+	if (s)
+		json_object_set_new(r, "seq", s);
+	json_object_set_new(r, "error", json_string(name));
+	return r;
+}
+
+static json_t *layers_json(const double *v, const size_t *w, size_t L, int mats)
+{
+	json_t *list = json_array();
+	size_t p = 0;
+	for (size_t l = 1; l <= L; l++) {
+		json_t *m = json_array();
+		for (size_t i = 0; i < w[l]; i++) {
+			if (mats) {
+				json_t *row = json_array();
+				for (size_t q = 0; q < w[l - 1]; q++)
+					json_array_append_new(row, json_real(v[p++]));
+				json_array_append_new(m, row);
+			} else {
+				json_array_append_new(m, json_real(v[p++]));
+			}
+		}
+		json_array_append_new(list, m);
+	}
+	return list;
+}
+
+static int act_kind(const char *name)
+{
+	static const char *const names[] = { "identity", "tanh", "logistic", "relu", "leaky_relu" };
+	for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
+		if (strcmp(name, names[k]) == 0)
+			return k; // The order of cr_act_kind.
+	return CR_ACT_COUNT; // Out of range: ref/ reports unknown_activation.
+}
+
+json_t *ck_refadapter_answer(const json_t *req, const char *rule, FILE *diag)
+{
+	ctx x;
+	const json_t *net, *in, *widths, *acts, *j;
+	const char *loss_name;
+	size_t L, N = 0, n_rows_t = 0, i, nw;
+	size_t *w = NULL;
+	cr_act *act = NULL;
+	cr_net cn;
+	flat W = { 0 }, b = { 0 }, X = { 0 }, T = { 0 }, F = { 0 };
+	double *out = NULL, *work = NULL, dummy[4] = { 0, 0, 0, 0 };
+	json_t *resp = NULL;
+	cr_status status;
+	int uses_scale = 0;
+	enum { R_BP, R_FA, R_DFA, R_SS } r;
+	memset(&x, 0, sizeof x);
+
+	if (!json_is_object(req)) {
+		malformed(&x, "the request is not a JSON object");
+		goto bad;
+	}
+	j = json_object_get(req, "protocol");
+	if (j && (!json_is_number(j) || json_number_value(j) != 1)) {
+		malformed(&x, "protocol is not 1");
+		goto bad;
+	}
+	if (!rule)
+		rule = json_string_value(json_object_get(req, "rule"));
+	if (!rule) {
+		malformed(&x, "rule is not a string");
+		goto bad;
+	}
+	if (strcmp(rule, "bp") == 0)
+		r = R_BP;
+	else if (strcmp(rule, "fa") == 0)
+		r = R_FA;
+	else if (strcmp(rule, "dfa") == 0)
+		r = R_DFA;
+	else if (strcmp(rule, "ss") == 0)
+		r = R_SS;
+	else
+		return error_response(req, "unsupported_rule");
+
+	net = json_object_get(req, "network");
+	in = json_object_get(req, "input");
+	if (!json_is_object(net) || !json_is_object(in)) {
+		malformed(&x, "network or input is not an object");
+		goto bad;
+	}
+	widths = json_object_get(net, "widths");
+	acts = json_object_get(net, "activations");
+	loss_name = json_string_value(json_object_get(net, "loss"));
+	if (!json_is_array(widths) || json_array_size(widths) == 0 || !json_is_array(acts) || !loss_name) {
+		malformed(&x, "network needs widths (a non-empty list), activations (a list) and loss (a string)");
+		goto bad;
+	}
+	nw = json_array_size(widths);
+	L = nw - 1;
+	w = malloc(nw * sizeof *w);
+	act = malloc((L ? L : 1) * sizeof *act);
+	if (!w || !act) {
+		malformed(&x, "out of memory");
+		goto bad;
+	}
+	for (i = 0; i < nw; i++) {
+		double v;
+		j = json_array_get(widths, i);
+		if (!json_is_number(j) || !((v = json_number_value(j)) >= 0) || floor(v) != v ||
+		    v > 9007199254740992.0) {
+			malformed(&x, "network.widths[%zu] is not a non-negative integer", i);
+			goto bad;
+		}
+		w[i] = (size_t)v;
+	}
+	if (json_array_size(acts) != L)
+		x.mismatch = 1;
+	for (i = 0; i < L; i++) {
+		const json_t *a = json_array_get(acts, i);
+		const char *name;
+		act[i].kind = CR_ACT_IDENTITY; // Padding for a missing layer (a mismatch).
+		act[i].slope = 0;
+		if (i >= json_array_size(acts))
+			continue;
+		name = json_string_value(json_object_get(a, "name"));
+		if (!json_is_object(a) || !name) {
+			malformed(&x, "network.activations[%zu] is not an object with a name", i);
+			goto bad;
+		}
+		act[i].kind = act_kind(name);
+		if (act[i].kind == CR_ACT_LEAKY_RELU) {
+			// NOT-ACT-6: a missing or non-finite slope is invalid_parameter (ref/ checks).
+			j = json_object_get(a, "slope");
+			if (!j)
+				act[i].slope = NAN;
+			else if (get_num(j, &act[i].slope)) {
+				malformed(&x, "network.activations[%zu].slope is not a number", i);
+				goto bad;
+			}
+		}
+	}
+	cn.depth = L;
+	cn.widths = w;
+	cn.acts = act;
+	cn.loss = strcmp(loss_name, "mse") == 0 ? CR_LOSS_MSE
+	        : strcmp(loss_name, "softmax_ce") == 0 ? CR_LOSS_SOFTMAX_CE : CR_LOSS_COUNT;
+
+	// The arrays (VEC-TEST-3). x fixes the batch size; t must have as many rows.
+	if (!json_object_get(in, "W") || !json_object_get(in, "b") || !json_object_get(in, "x") ||
+	    !json_object_get(in, "t")) {
+		malformed(&x, "input needs W, b, x and t");
+		goto bad;
+	}
+	if (read_layers(&x, "W", json_object_get(in, "W"), SH_W, w, L, L, &W) ||
+	    read_layers(&x, "b", json_object_get(in, "b"), SH_B, w, L, L, &b) ||
+	    read_matrix(&x, "input.x", json_object_get(in, "x"), ANY, w[0], &X, &N) ||
+	    read_matrix(&x, "input.t", json_object_get(in, "t"), N, w[L], &T, &n_rows_t))
+		goto bad;
+	switch (r) {
+	case R_BP:
+		break;
+	case R_FA:
+		if (read_layers(&x, "B", json_object_get(in, "B"), SH_BFB, w, L, L ? L - 1 : 0, &F))
+			goto bad;
+		break;
+	case R_DFA:
+		if (read_layers(&x, "D", json_object_get(in, "D"), SH_D, w, L, L ? L - 1 : 0, &F))
+			goto bad;
+		break;
+	case R_SS: {
+		const json_t *v = json_object_get(req, "variant");
+		const char *vs = json_string_value(v);
+		if (v && !vs) {
+			malformed(&x, "variant is not a string");
+			goto bad;
+		}
+		if (vs && strcmp(vs, "uSF") && strcmp(vs, "brSF") && strcmp(vs, "frSF")) {
+			if (diag)
+				fprintf(diag, "credit: unknown sign-symmetry variant \"%s\"\n", vs);
+			resp = error_response(req, "invalid_parameter");
+			goto done;
+		}
+		uses_scale = vs ? strcmp(vs, "uSF") == 0
+		                : !json_object_get(in, "M") && json_object_get(in, "scale") != NULL;
+		if (uses_scale ? (json_object_get(in, "scale") &&
+		                  read_vector(&x, "input.scale", json_object_get(in, "scale"), L ? L - 1 : 0, &F))
+		               : read_layers(&x, "M", json_object_get(in, "M"), SH_M, w, L, L ? L - 1 : 0, &F))
+			goto bad;
+		// SS-ERR-1: the variant's array missing, or both M and scale given.
+		if ((uses_scale && !json_object_get(in, "scale")) ||
+		    (json_object_get(in, "scale") && json_object_get(in, "M")))
+			x.mismatch = 1;
+		break;
+	}
+	}
+	if (push(&x, &W, 0) || push(&x, &b, 0) || push(&x, &X, 0) || push(&x, &T, 0) || push(&x, &F, 0))
+		goto bad; // Room for one entry more (see below); the counts are restored.
+	W.n--, b.n--, X.n--, T.n--, F.n--;
+
+	{
+		size_t Wn = W.n, bn = b.n, Xn = X.n, Tn = T.n, Fn = F.n;
+		size_t wl = 0, dWn = 1, dbn = 1;
+		double *loss = dummy, *dW = dummy + 1, *db = dummy + 2;
+		const double *Fp;
+		if (x.mismatch) {
+			// ref/ sees only flat lengths: when every count happens to be right
+			// although a shape is wrong, hand it one W entry more (the buffer
+			// has room) so that it reports the mismatch in its own order.
+			size_t F_want = r == R_FA ? layers_len(SH_BFB, w, L, L ? L - 1 : 0)
+			              : r == R_DFA ? layers_len(SH_D, w, L, L ? L - 1 : 0)
+			              : r == R_SS ? (uses_scale ? (L ? L - 1 : 0) : layers_len(SH_M, w, L, L ? L - 1 : 0))
+			              : 0;
+			if (Wn == layers_len(SH_W, w, L, L) && bn == layers_len(SH_B, w, L, L) &&
+			    Xn == mul(N, w[0]) && Tn == mul(N, w[L]) && Fn == F_want)
+				Wn = W.n + 1;
+			work = dummy + 3; // Outputs and workspace are 1-double dummies of length 1.
+			wl = 1;
+		} else {
+			dWn = W.n;
+			dbn = b.n;
+			out = malloc((dWn + dbn + 1) * sizeof *out);
+			wl = cr_workspace_len(&cn, N);
+			work = wl < SIZE_MAX / sizeof(double) ? malloc((wl ? wl : 1) * sizeof *work) : NULL;
+			if (!out || !work) {
+				if (diag)
+					fprintf(diag, "credit: cannot allocate %zu doubles of workspace\n", wl);
+				resp = error_response(req, "size_too_large");
+				goto done;
+			}
+			loss = out;
+			dW = out + 1;
+			db = out + 1 + dWn;
+		}
+		Fp = Fn ? F.v : NULL;
+		switch (r) {
+		case R_BP:
+			status = cr_bp_grad(&cn, N, W.v, Wn, b.v, bn, X.v, Xn, T.v, Tn,
+			                    loss, dW, dWn, db, dbn, work, wl);
+			break;
+		case R_FA:
+			status = cr_fa_grad(&cn, N, W.v, Wn, b.v, bn, Fp, Fn, X.v, Xn, T.v, Tn,
+			                    loss, dW, dWn, db, dbn, work, wl);
+			break;
+		case R_DFA:
+			status = cr_dfa_grad(&cn, N, W.v, Wn, b.v, bn, Fp, Fn, X.v, Xn, T.v, Tn,
+			                     loss, dW, dWn, db, dbn, work, wl);
+			break;
+		default:
+			status = cr_ss_grad(&cn, N, W.v, Wn, b.v, bn, uses_scale ? NULL : Fp, uses_scale ? 0 : Fn,
+			                    uses_scale ? Fp : NULL, uses_scale ? Fn : 0, X.v, Xn, T.v, Tn,
+			                    loss, dW, dWn, db, dbn, work, wl);
+			break;
+		}
+		if (x.mismatch) {
+			// ref/ decides whether an earlier error (zero_size, ...) comes first.
+			if (status == CR_OK || status == CR_ERR_NULL || status == CR_ERR_WORKSPACE)
+				status = CR_ERR_SIZE_MISMATCH;
+			resp = error_response(req, cr_status_name((int)status));
+			goto done;
+		}
+		if (status != CR_OK) {
+			resp = error_response(req, cr_status_name((int)status));
+			goto done;
+		}
+		resp = json_object();
+		if (resp) {
+			json_t *o = json_object(), *s = seq_copy(req);
+			if (s)
+				json_object_set_new(resp, "seq", s);
+			json_object_set_new(o, "loss", json_real(*loss));
+			json_object_set_new(o, "dW", layers_json(dW, w, L, 1));
+			json_object_set_new(o, "db", layers_json(db, w, L, 0));
+			json_object_set_new(resp, "output", o);
+		}
+		goto done;
+	}
+bad:
+	if (diag)
+		fprintf(diag, "credit: malformed request: %s\n", x.why);
+	resp = error_response(req, "malformed_request");
+done:
+	if (work != dummy + 3)
+		free(work);
+	free(out);
+	free(W.v);
+	free(b.v);
+	free(X.v);
+	free(T.v);
+	free(F.v);
+	free(w);
+	free(act);
+	(void)n_rows_t;
+	return resp;
+}
+
+json_t *ck_refadapter_answer_line(const char *line, size_t len, const char *rule, FILE *diag)
+{
+	json_error_t je;
+	json_t *req = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &je);
+	json_t *resp;
+	if (!req) {
+		if (diag)
+			fprintf(diag, "credit: malformed request: line is not JSON (column %d: %s)\n",
+			        je.column, je.text);
+		return error_response(NULL, "malformed_request");
+	}
+	resp = ck_refadapter_answer(req, rule, diag);
+	json_decref(req);
+	return resp;
+}

@@ -1,0 +1,47 @@
+// refadapter.h: the in-process reference adapter. Answers adapter requests
+// (spec/protocol.md PROTO-REQ-*) with the results of ref/ (ref/credit.h);
+// used by `credit check` without --impl, `credit serve` and `credit run`.
+//
+// Conversion rules (also in `credit --help`):
+//   - activation and loss names map to cr_act_kind / cr_loss_kind; an unknown
+//     name becomes an out-of-range kind, so that ref/ reports
+//     unknown_activation / unknown_loss itself;
+//   - in input arrays the strings "NaN", "Infinity", "-Infinity" are those
+//     values (VEC-NUM-2);
+//   - a matrix whose rows or columns do not match the widths, a ragged row, a
+//     wrong number of layers or activations, or targets with another number of
+//     rows than x is size_mismatch: the adapter hands ref/ deliberately
+//     mismatched flat lengths, so ref/'s own order of checks decides between
+//     size_mismatch and an earlier error (zero_size, unknown_activation, ...);
+//   - a structurally malformed request (not an object, a missing network,
+//     widths, W, b, x or t, a JSON value of the wrong type such as a string
+//     where a matrix or number belongs, a width that is not a non-negative
+//     integer, protocol other than 1) is answered with the error
+//     "malformed_request" and a message on stderr;
+//   - a missing feedback array (B, D, M, scale) is size_mismatch, even for
+//     depth 1 where it must be [] (FA-ERR-1, DFA-ERR-1, SS-ERR-1); other extra
+//     input fields are ignored;
+//   - sign symmetry (SS-IN-*): variant "uSF" takes input.scale (L-1 numbers),
+//     "brSF" and "frSF" take input.M (L-1 matrices of W_l's shape); a request
+//     holding both is size_mismatch; without a variant the one present is
+//     used (M first); another variant is invalid_parameter (SS-ERR-1);
+//   - a rule other than bp, fa, dfa, ss is "unsupported_rule".
+#ifndef CK_REFADAPTER_H
+#define CK_REFADAPTER_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+// Answers one parsed request. rule, when not NULL, overrides the request's
+// rule. Returns a new response object {"seq": .., "output": {..}} or
+// {"seq": .., "error": ".."} (seq copied when the request has a numeric one);
+// NULL only when out of memory. Messages about malformed requests go to
+// diag when it is not NULL.
+json_t *ck_refadapter_answer(const json_t *req, const char *rule, FILE *diag);
+
+// Parses line[0 .. len-1] (JSON, integers read as doubles) and answers it as
+// ck_refadapter_answer does; a line that is not JSON is answered with
+// {"error": "malformed_request"} and a message on diag.
+json_t *ck_refadapter_answer_line(const char *line, size_t len, const char *rule, FILE *diag);
+
+#endif

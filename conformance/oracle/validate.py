@@ -1,0 +1,142 @@
+#!/usr/bin/python3
+"""Validate golden-vector files against spec/vectors.schema.json (draft-07).
+
+Usage: validate.py SCHEMA FILE...
+
+Besides the schema it checks the rules of spec/vectors.md that a schema
+cannot state: VEC-FILE-2 (numberOfTests), VEC-FILE-3 (every flag explained in
+notes), VEC-TEST-1 (tcId numbered from 1 in file order), VEC-TEST-2 (id is the
+sha256 of the canonical input, recomputed here with Python's json module as a
+second, independent serializer) and VEC-NUM-2 (the non-finite strings only in
+tests whose error is non_finite_input, or in a slope of an invalid_parameter
+test), VEC-TEST-5 (expected and gauge shaped like W and b) and NOT-TOL-1
+(every gauge at least the magnitude of its value). Exits non-zero on the first file with problems, after listing them.
+"""
+import hashlib
+import json
+import sys
+
+import jsonschema
+
+NONFINITE = {"NaN", "Infinity", "-Infinity"}
+
+
+def fmt_num(v):
+    """A float as VEC-NUM-1 prints it (%.17g, '.0' appended, bare exponent)."""
+    s = "%.17g" % v
+    if "e" in s:
+        mant, exp = s.split("e")
+        sign = "-" if exp.startswith("-") else ""
+        exp = exp.lstrip("+-").lstrip("0") or "0"
+        s = mant + "e" + sign + exp
+    if "." not in s and "e" not in s:
+        s += ".0"
+    return s
+
+
+def canon(v):
+    """Compact, key-sorted JSON text with VEC-NUM-1 numbers (VEC-TEST-2)."""
+    if isinstance(v, dict):
+        return "{" + ",".join(json.dumps(k) + ":" + canon(v[k]) for k in sorted(v)) + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(canon(e) for e in v) + "]"
+    if isinstance(v, bool) or v is None:
+        return json.dumps(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return fmt_num(v)
+    return json.dumps(v)
+
+
+def has_nonfinite(v):
+    if isinstance(v, list):
+        return any(has_nonfinite(e) for e in v)
+    if isinstance(v, dict):
+        return any(has_nonfinite(e) for e in v.values())
+    return isinstance(v, str) and v in NONFINITE
+
+
+def shape(v):
+    """Nested list lengths, e.g. [[2, 3], [1, 2]] for a list of matrices."""
+    if isinstance(v, list):
+        return [shape(e) for e in v]
+    return None
+
+
+def gauge_problems(e, g):
+    """NOT-TOL-1 gauges bound their values: G >= |v| (up to a last-bit
+    rounding, never seen in the generated files) in every position."""
+    if isinstance(e, list):
+        return sum(gauge_problems(a, b) for a, b in zip(e, g))
+    return 0 if g >= abs(e) * (1.0 - 2.0 ** -50) and g >= 0 else 1
+
+
+def check(doc):
+    problems = []
+    flags_used = set()
+    n = 0
+    for group in doc.get("testGroups", []):
+        net = group["network"]
+        slope_strings = any(isinstance(a.get("slope"), str) for a in net["activations"])
+        for t in group["tests"]:
+            n += 1
+            where = "tcId %s" % t.get("tcId")
+            if t["tcId"] != n:
+                problems.append("%s: expected tcId %d (VEC-TEST-1)" % (where, n))
+            flags_used.update(t["flags"])
+            c = {"rule": doc["rule"], "network": net, "input": t["input"]}
+            if "variant" in group:
+                c["variant"] = group["variant"]
+            want = "sha256:" + hashlib.sha256(canon(c).encode()).hexdigest()
+            if t["id"] != want:
+                problems.append("%s: id is not the hash of the canonical input (VEC-TEST-2)" % where)
+            if has_nonfinite(t["input"]) and t.get("error") != "non_finite_input":
+                problems.append("%s: non-finite string outside a non_finite_input test (VEC-NUM-2)" % where)
+            if "expected" in t:
+                inp, ex, ga = t["input"], t["expected"], t["gauge"]
+                for k, ref in (("dW", "W"), ("db", "b")):
+                    if shape(ex[k]) != shape(inp[ref]) or shape(ga[k]) != shape(inp[ref]):
+                        problems.append("%s: %s of expected or gauge is not shaped like input %s (VEC-TEST-5)" % (where, k, ref))
+                        break
+                else:
+                    n_bad = sum(gauge_problems(ex[k], ga[k]) for k in ("loss", "dW", "db"))
+                    if n_bad:
+                        problems.append("%s: %d gauge(s) smaller than |expected| (NOT-TOL-1)" % (where, n_bad))
+            if slope_strings and t.get("error") != "invalid_parameter":
+                problems.append("%s: non-finite slope outside an invalid_parameter test" % where)
+    if doc.get("numberOfTests") != n:
+        problems.append("numberOfTests is %s, the file has %d tests (VEC-FILE-2)" % (doc.get("numberOfTests"), n))
+    for f in sorted(flags_used - set(doc.get("notes", {}))):
+        problems.append("flag %s is not explained in notes (VEC-FILE-3)" % f)
+    return problems
+
+
+def main(argv):
+    if len(argv) < 3:
+        sys.stderr.write(__doc__)
+        return 2
+    with open(argv[1]) as f:
+        schema = json.load(f)
+    jsonschema.Draft7Validator.check_schema(schema)
+    validator = jsonschema.Draft7Validator(schema)
+    total = 0
+    for path in argv[2:]:
+        with open(path) as f:
+            doc = json.load(f)
+        problems = ["%s: %s" % ("/".join(str(p) for p in e.absolute_path) or "(root)", e.message)
+                    for e in validator.iter_errors(doc)]
+        if not problems:
+            problems = check(doc)
+        if problems:
+            for p in problems[:20]:
+                print("%s: %s" % (path, p))
+            print("%s: %d problem(s)" % (path, len(problems)))
+            return 1
+        total += doc["numberOfTests"]
+    print("validate.py: %d files, %d tests valid against %s" % (len(argv) - 2, total, argv[1]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

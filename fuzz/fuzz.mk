@@ -1,0 +1,1 @@
+# fuzz/fuzz.mk: being written; its targets land with it.

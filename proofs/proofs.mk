@@ -1,0 +1,1 @@
+# proofs/proofs.mk: being written; its targets land with it.

@@ -1,0 +1,160 @@
+// linalg.c: dense kernels shared by every rule (see linalg.h).
+#include <float.h>
+
+#include "linalg.h"
+
+/*@ ghost
+  /@
+    requires row: r < rows;
+    assigns \nothing;
+    ensures fits: 0 <= r * cols && r * cols + cols <= rows * cols;
+  @/
+  void cr_row_fits(size_t r, size_t rows, size_t cols) { }
+*/
+
+void cr_linalg_affine(size_t rows, size_t cols, const double *A, const double *x,
+                      const double *b, double *y)
+{
+	/*@
+	  loop invariant bound: 0 <= i <= rows;
+	  loop assigns i, y[0 .. rows - 1];
+	  loop variant rows - i;
+	*/
+	for (size_t i = 0; i < rows; i++) {
+		//@ ghost cr_row_fits(i, rows, cols);
+		double s = 0.0;
+		/*@
+		  loop invariant bound: 0 <= j <= cols;
+		  loop assigns j, s;
+		  loop variant cols - j;
+		*/
+		for (size_t j = 0; j < cols; j++)
+			s += A[i * cols + j] * x[j];
+		y[i] = s + b[i];
+	}
+}
+
+void cr_linalg_gemv(size_t rows, size_t cols, const double *A, const double *x, double *y)
+{
+	/*@
+	  loop invariant bound: 0 <= i <= rows;
+	  loop assigns i, y[0 .. rows - 1];
+	  loop variant rows - i;
+	*/
+	for (size_t i = 0; i < rows; i++) {
+		//@ ghost cr_row_fits(i, rows, cols);
+		double s = 0.0;
+		/*@
+		  loop invariant bound: 0 <= j <= cols;
+		  loop assigns j, s;
+		  loop variant cols - j;
+		*/
+		for (size_t j = 0; j < cols; j++)
+			s += A[i * cols + j] * x[j];
+		y[i] = s;
+	}
+}
+
+void cr_linalg_gemv_t(size_t rows, size_t cols, const double *A, const double *d, double *y)
+{
+	// Row by row, so that A is read with unit stride; every y_j still sums
+	// its terms in ascending i, starting from 0.
+	cr_linalg_zero(cols, y);
+	/*@
+	  loop invariant bound: 0 <= i <= rows;
+	  loop assigns i, y[0 .. cols - 1];
+	  loop variant rows - i;
+	*/
+	for (size_t i = 0; i < rows; i++) {
+		//@ ghost cr_row_fits(i, rows, cols);
+		/*@
+		  loop invariant bound: 0 <= j <= cols;
+		  loop assigns j, y[0 .. cols - 1];
+		  loop variant cols - j;
+		*/
+		for (size_t j = 0; j < cols; j++)
+			y[j] += A[i * cols + j] * d[i];
+	}
+}
+
+void cr_linalg_outer_acc(size_t rows, size_t cols, const double *d, const double *h, double *G)
+{
+	/*@
+	  loop invariant bound: 0 <= i <= rows;
+	  loop assigns i, G[0 .. rows * cols - 1];
+	  loop variant rows - i;
+	*/
+	for (size_t i = 0; i < rows; i++) {
+		//@ ghost cr_row_fits(i, rows, cols);
+		/*@
+		  loop invariant bound: 0 <= j <= cols;
+		  loop assigns j, G[i * cols .. i * cols + cols - 1];
+		  loop variant cols - j;
+		*/
+		for (size_t j = 0; j < cols; j++)
+			G[i * cols + j] += d[i] * h[j];
+	}
+}
+
+void cr_linalg_add_acc(size_t n, const double *x, double *y)
+{
+	/*@
+	  loop invariant bound: 0 <= i <= n;
+	  loop assigns i, y[0 .. n - 1];
+	  loop variant n - i;
+	*/
+	for (size_t i = 0; i < n; i++)
+		y[i] += x[i];
+}
+
+void cr_linalg_div(size_t n, double *x, double s)
+{
+	/*@
+	  loop invariant bound: 0 <= i <= n;
+	  loop assigns i, x[0 .. n - 1];
+	  loop variant n - i;
+	*/
+	for (size_t i = 0; i < n; i++)
+		x[i] = x[i] / s;
+}
+
+void cr_linalg_zero(size_t n, double *x)
+{
+	/*@
+	  loop invariant bound: 0 <= i <= n;
+	  loop assigns i, x[0 .. n - 1];
+	  loop variant n - i;
+	*/
+	for (size_t i = 0; i < n; i++)
+		x[i] = 0.0;
+}
+
+void cr_linalg_copy(size_t n, const double *src, double *dst)
+{
+	/*@
+	  loop invariant bound: 0 <= i <= n;
+	  loop assigns i, dst[0 .. n - 1];
+	  loop variant n - i;
+	*/
+	for (size_t i = 0; i < n; i++)
+		dst[i] = src[i];
+}
+
+int cr_linalg_finite(double v)
+{
+	// NaN fails both comparisons; +-Inf fails one (NOT-NET-5).
+	return v >= -DBL_MAX && v <= DBL_MAX;
+}
+
+int cr_linalg_all_finite(size_t n, const double *x)
+{
+	/*@
+	  loop invariant bound: 0 <= i <= n;
+	  loop assigns i;
+	  loop variant n - i;
+	*/
+	for (size_t i = 0; i < n; i++)
+		if (!cr_linalg_finite(x[i]))
+			return 0;
+	return 1;
+}

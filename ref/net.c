@@ -1,0 +1,308 @@
+// net.c: validation, layout, forward pass and the shared batch driver
+// (spec/notation.md NOT-NET-*, NOT-RED-*; the order of checks is in net.h).
+#include "net.h"
+#include "act.h"
+#include "bp.h"
+#include "dfa.h"
+#include "fa.h"
+#include "linalg.h"
+#include "loss.h"
+#include "ss.h"
+
+// *r = a * b; 0 when the product overflows size_t.
+static int mul_ok(size_t a, size_t b, size_t *r)
+{
+	if (a != 0 && b > SIZE_MAX / a)
+		return 0;
+	*r = a * b;
+	return 1;
+}
+
+// *r = a + b; 0 when the sum overflows size_t.
+static int add_ok(size_t a, size_t b, size_t *r)
+{
+	if (b > SIZE_MAX - a)
+		return 0;
+	*r = a + b;
+	return 1;
+}
+
+// An array pointer may be NULL only when it holds nothing.
+static int present(const double *p, size_t len)
+{
+	return p != NULL || len == 0;
+}
+
+// Check 1: null pointers.
+static cr_status check_null(const cr_net *net, const cr_args *c)
+{
+	if (net == NULL || net->widths == NULL || (net->acts == NULL && net->depth != 0))
+		return CR_ERR_NULL;
+	if (c->loss == NULL)
+		return CR_ERR_NULL;
+	if (!present(c->W, c->W_len) || !present(c->b, c->b_len) || !present(c->F, c->F_len)
+	    || !present(c->S, c->S_len) || !present(c->x, c->x_len) || !present(c->t, c->t_len)
+	    || !present(c->dW, c->dW_len) || !present(c->db, c->db_len)
+	    || !present(c->work, c->work_len))
+		return CR_ERR_NULL;
+	return CR_OK;
+}
+
+// Check 2: zero sizes (NOT-NET-1, NOT-NET-4).
+static cr_status check_zero(const size_t *widths, size_t depth, size_t batch)
+{
+	if (depth == 0 || batch == 0)
+		return CR_ERR_ZERO_SIZE;
+	for (size_t i = 0; i < depth; i++)
+		if (widths[i] == 0)
+			return CR_ERR_ZERO_SIZE;
+	if (widths[depth] == 0)
+		return CR_ERR_ZERO_SIZE;
+	return CR_OK;
+}
+
+// Check 3: computes the layout; size_too_large when the depth exceeds
+// CR_MAX_DEPTH or a length overflows size_t. Needs checks 1 and 2 passed.
+static cr_status make_layout(const size_t *widths, size_t depth, size_t batch, int rule,
+                             cr_layout *lay)
+{
+	if (depth > CR_MAX_DEPTH)
+		return CR_ERR_SIZE;
+	lay->depth = depth;
+	lay->batch = batch;
+	lay->n[0] = widths[0];
+	lay->woff[0] = 0;
+	lay->boff[0] = 0;
+	lay->woff[1] = 0;
+	lay->boff[1] = 0;
+	for (size_t l = 1; l <= depth; l++) {
+		size_t sz;
+		lay->n[l] = widths[l];
+		if (!mul_ok(lay->n[l], lay->n[l - 1], &sz)
+		    || !add_ok(lay->woff[l], sz, &lay->woff[l + 1])
+		    || !add_ok(lay->boff[l], lay->n[l], &lay->boff[l + 1]))
+			return CR_ERR_SIZE;
+	}
+	lay->W_len = lay->woff[depth + 1];
+	lay->b_len = lay->boff[depth + 1];
+
+	// Feedback offsets. B_l and M_l (l >= 2) have W_l's size, so they sit
+	// where W_l sits, shifted by the size of W_1. D_l (l < L) is n_l x n_L.
+	for (size_t l = 0; l <= depth + 1; l++)
+		lay->foff[l] = 0;
+	if (rule == CR_RULE_FA || rule == CR_RULE_SS) {
+		for (size_t l = 2; l <= depth + 1; l++)
+			lay->foff[l] = lay->woff[l] - lay->woff[2];
+		lay->F_len = lay->W_len - lay->woff[2];
+	} else if (rule == CR_RULE_DFA) {
+		for (size_t l = 1; l < depth; l++) {
+			size_t sz;
+			if (!mul_ok(lay->n[l], lay->n[depth], &sz)
+			    || !add_ok(lay->foff[l], sz, &lay->foff[l + 1]))
+				return CR_ERR_SIZE;
+		}
+		lay->F_len = lay->foff[depth];
+	} else {
+		lay->F_len = 0;
+	}
+
+	// The samples and targets, and the workspace: a, h, delta, the sum of
+	// db (b_len each) and the sum of dW (W_len).
+	size_t four_b;
+	if (!mul_ok(batch, lay->n[0], &lay->x_len) || !mul_ok(batch, lay->n[depth], &lay->t_len)
+	    || !mul_ok(4, lay->b_len, &four_b) || !add_ok(four_b, lay->W_len, &lay->work_len))
+		return CR_ERR_SIZE;
+	return CR_OK;
+}
+
+size_t cr_workspace_len(const cr_net *net, size_t batch)
+{
+	cr_layout lay;
+	if (net->widths == NULL || check_zero(net->widths, net->depth, batch) != CR_OK
+	    || make_layout(net->widths, net->depth, batch, CR_RULE_BP, &lay) != CR_OK)
+		return 0;
+	return lay.work_len;
+}
+
+// Checks 4 to 6: activation kinds, loss kind, parameters; copies the
+// activations and the loss into the layout.
+static cr_status check_kinds(const cr_net *net, int rule, const cr_args *c, cr_layout *lay)
+{
+	size_t L = lay->depth;
+	for (size_t l = 1; l <= L; l++) {
+		int k = net->acts[l - 1].kind;
+		if (k < 0 || k >= CR_ACT_COUNT)
+			return CR_ERR_ACTIVATION;
+		lay->kind[l] = k;
+		lay->slope[l] = net->acts[l - 1].slope;
+	}
+	if (net->loss < 0 || net->loss >= CR_LOSS_COUNT)
+		return CR_ERR_LOSS;
+	lay->loss = net->loss;
+	// NOT-ACT-6: the leaky slope is any finite number.
+	for (size_t l = 1; l <= L; l++)
+		if (lay->kind[l] == CR_ACT_LEAKY_RELU && !cr_linalg_finite(lay->slope[l]))
+			return CR_ERR_PARAM;
+	// Sign symmetry: exactly one of M (frSF, brSF) and scale (uSF).
+	if (rule == CR_RULE_SS && L >= 2 && (c->F_len != 0) == (c->S_len != 0))
+		return CR_ERR_PARAM;
+	return CR_OK;
+}
+
+// Check 7: every length against the network.
+static cr_status check_lengths(int rule, const cr_args *c, const cr_layout *lay)
+{
+	size_t L = lay->depth;
+	if (c->W_len != lay->W_len || c->b_len != lay->b_len
+	    || c->x_len != lay->x_len || c->t_len != lay->t_len
+	    || c->dW_len != lay->W_len || c->db_len != lay->b_len)
+		return CR_ERR_SIZE_MISMATCH;
+	if (rule == CR_RULE_SS) {
+		// M_len 0 with scale_len L - 1 (uSF), or M_len = F_len with
+		// scale_len 0; for depth 1 both are 0.
+		if (c->S_len != 0 ? (c->S_len != L - 1 || c->F_len != 0)
+		                  : c->F_len != lay->F_len)
+			return CR_ERR_SIZE_MISMATCH;
+	} else if (c->F_len != lay->F_len || c->S_len != 0) {
+		return CR_ERR_SIZE_MISMATCH;
+	}
+	return CR_OK;
+}
+
+// Check 9: every input finite (NOT-NET-5).
+static cr_status check_finite(const cr_args *c)
+{
+	if (!cr_linalg_all_finite(c->W_len, c->W) || !cr_linalg_all_finite(c->b_len, c->b)
+	    || !cr_linalg_all_finite(c->x_len, c->x) || !cr_linalg_all_finite(c->t_len, c->t)
+	    || !cr_linalg_all_finite(c->F_len, c->F) || !cr_linalg_all_finite(c->S_len, c->S))
+		return CR_ERR_NONFINITE_INPUT;
+	return CR_OK;
+}
+
+// All checks, in the order of net.h.
+static cr_status validate(const cr_net *net, size_t batch, int rule, const cr_args *c,
+                          cr_layout *lay)
+{
+	cr_status st = check_null(net, c);
+	if (st == CR_OK)
+		st = check_zero(net->widths, net->depth, batch);
+	if (st == CR_OK)
+		st = make_layout(net->widths, net->depth, batch, rule, lay);
+	if (st == CR_OK)
+		st = check_kinds(net, rule, c, lay);
+	if (st == CR_OK)
+		st = check_lengths(rule, c, lay);
+	if (st == CR_OK && c->work_len < lay->work_len)
+		st = CR_ERR_WORKSPACE;
+	if (st == CR_OK)
+		st = check_finite(c);
+	return st;
+}
+
+// NOT-NET-2: a_l = W_l h_{l-1} + b_l, h_l = f_l(a_l), h_0 = xs.
+//   xs [n_0]  a, h [b_len]
+static void forward(const cr_layout *lay, const double *W, const double *b,
+                    const double *xs, double *a, double *h)
+{
+	size_t L = lay->depth;
+	cr_linalg_affine(lay->n[1], lay->n[0], W, xs, b, a);
+	cr_act_apply(lay->kind[1], lay->slope[1], lay->n[1], a, h);
+	for (size_t l = 2; l <= L; l++) {
+		size_t o = lay->boff[l], p = lay->boff[l - 1];
+		cr_linalg_affine(lay->n[l], lay->n[l - 1], W + lay->woff[l], h + p, b + o, a + o);
+		cr_act_apply(lay->kind[l], lay->slope[l], lay->n[l], a + o, h + o);
+	}
+}
+
+// The rule's step: delta_{l-1} from delta_l (bp, fa, ss) or from delta_L
+// (dfa), for 2 <= l <= L.
+//   a, h, d [b_len]
+static void back(const cr_layout *lay, int rule, const cr_args *c, size_t l,
+                 const double *a, const double *h, double *d)
+{
+	size_t L = lay->depth;
+	size_t o = lay->boff[l], p = lay->boff[l - 1];
+	int k = lay->kind[l - 1];
+	double s = lay->slope[l - 1];
+	switch (rule) {
+	case CR_RULE_FA:
+		cr_fa_delta(lay->n[l], lay->n[l - 1], c->F + lay->foff[l], d + o, k, s,
+		            a + p, h + p, d + p);
+		break;
+	case CR_RULE_DFA:
+		cr_dfa_delta(lay->n[l - 1], lay->n[L], c->F + lay->foff[l - 1], d + lay->boff[L],
+		             k, s, a + p, h + p, d + p);
+		break;
+	case CR_RULE_SS:
+		if (c->F_len != 0)
+			cr_ss_delta_mag(lay->n[l], lay->n[l - 1], c->W + lay->woff[l],
+			                c->F + lay->foff[l], d + o, k, s, a + p, h + p, d + p);
+		else
+			cr_ss_delta_uniform(lay->n[l], lay->n[l - 1], c->W + lay->woff[l],
+			                    c->S[l - 2], d + o, k, s, a + p, h + p, d + p);
+		break;
+	default:
+		cr_bp_delta(lay->n[l], lay->n[l - 1], c->W + lay->woff[l], d + o, k, s,
+		            a + p, h + p, d + p);
+		break;
+	}
+}
+
+// One sample: forward, loss, delta_L, the rule's deltas, and the sums
+// gW += delta_l h_{l-1}^T, gb += delta_l. Returns the sample's loss.
+//   xs [n_0]  ts [n_L]  a, h, d, gb [b_len]  gW [W_len]
+static double sample(const cr_layout *lay, int rule, const cr_args *c,
+                     const double *xs, const double *ts,
+                     double *a, double *h, double *d, double *gb, double *gW)
+{
+	size_t L = lay->depth;
+	size_t oL = lay->boff[L];
+	forward(lay, c->W, c->b, xs, a, h);
+	// NOT-RED-2: e = dl/dy, delta_L = f_L'(a_L) o e.
+	double l_s = cr_loss_eval(lay->loss, lay->n[L], h + oL, ts, d + oL);
+	cr_act_deriv_mul(lay->kind[L], lay->slope[L], lay->n[L], a + oL, h + oL, d + oL);
+	for (size_t l = L; l >= 2; l--)
+		back(lay, rule, c, l, a, h, d);
+	// NOT-RED-1: per-sample terms of dW_l and db_l.
+	cr_linalg_outer_acc(lay->n[1], lay->n[0], d, xs, gW);
+	cr_linalg_add_acc(lay->n[1], d, gb);
+	for (size_t l = 2; l <= L; l++) {
+		size_t o = lay->boff[l], p = lay->boff[l - 1];
+		cr_linalg_outer_acc(lay->n[l], lay->n[l - 1], d + o, h + p, gW + lay->woff[l]);
+		cr_linalg_add_acc(lay->n[l], d + o, gb + o);
+	}
+	return l_s;
+}
+
+cr_status cr_net_grad(const cr_net *net, size_t batch, int rule, const cr_args *c)
+{
+	cr_layout lay;
+	cr_status st = validate(net, batch, rule, c, &lay);
+	if (st != CR_OK)
+		return st;
+
+	size_t nb = lay.b_len, n0 = lay.n[0], nL = lay.n[lay.depth];
+	double *a = c->work;
+	double *h = a + nb;
+	double *d = h + nb;
+	double *gb = d + nb;
+	double *gW = gb + nb;
+	cr_linalg_zero(nb, gb);
+	cr_linalg_zero(lay.W_len, gW);
+	double lsum = 0.0;
+	for (size_t s = 0; s < batch; s++)
+		lsum += sample(&lay, rule, c, c->x + s * n0, c->t + s * nL, a, h, d, gb, gW);
+
+	// NOT-RED-1: the batch mean; NOT-NET-5: no non-finite result escapes.
+	double N = (double)batch;
+	double mean = lsum / N;
+	cr_linalg_div(nb, gb, N);
+	cr_linalg_div(lay.W_len, gW, N);
+	if (!cr_linalg_finite(mean) || !cr_linalg_all_finite(nb, gb)
+	    || !cr_linalg_all_finite(lay.W_len, gW))
+		return CR_ERR_NONFINITE_RESULT;
+	*c->loss = mean;
+	cr_linalg_copy(lay.W_len, gW, c->dW);
+	cr_linalg_copy(nb, gb, c->db);
+	return CR_OK;
+}

@@ -1,0 +1,85 @@
+// net.h: what every rule shares at network level (spec/notation.md NOT-NET-*,
+// NOT-RED-*): argument validation, the layer offsets, the workspace size, the
+// forward pass and the one batch driver.
+//
+// A rule's entry point (cr_<stem>_grad) packs its arguments into a cr_args
+// and calls cr_net_grad with its cr_rule. cr_net_grad validates every
+// argument, then runs the batch: for each sample the forward pass, the loss
+// and delta_L (NOT-RED-2), then for l = L .. 2 the rule's kernel forms
+// delta_{l-1}, and dW_l += delta_l h_{l-1}^T, db_l += delta_l. The sums live
+// in the workspace; they are divided by N (NOT-RED-1), checked finite
+// (NOT-NET-5) and only then copied to the caller's outputs, so that on any
+// error loss, dW and db are untouched.
+//
+// Order of the checks (the first failing one is returned):
+//   1. null_pointer     net, net->widths, net->acts (unless depth is 0), loss;
+//                       every array pointer unless its length is 0;
+//   2. zero_size        depth 0, a width 0, batch 0;
+//   3. size_too_large   depth > CR_MAX_DEPTH; a length (sum n_l n_{l-1},
+//                       sum n_l, batch n_0, batch n_L, the feedback length,
+//                       the workspace length) that overflows size_t;
+//   4. unknown_activation  a layer's kind outside cr_act_kind;
+//   5. unknown_loss     net->loss outside cr_loss_kind;
+//   6. invalid_parameter   a leaky-relu layer with a non-finite slope; sign
+//                       symmetry with depth >= 2 and both or neither of M,
+//                       scale given (given = length > 0);
+//   7. size_mismatch    W_len, b_len, x_len, t_len, dW_len, db_len and the
+//                       rule's lengths against what the widths imply;
+//   8. workspace_too_small  work_len < cr_workspace_len(net, batch);
+//   9. non_finite_input W, b, x, t, the rule's arrays (B, D, M, scale).
+// After the checks: non_finite_result when the loss, dW or db is not finite.
+#ifndef CR_NET_H
+#define CR_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "credit.h"
+
+// The rules the driver knows; it switches on this (no callbacks, STYLE 6).
+typedef enum {
+	CR_RULE_BP = 0,
+	CR_RULE_FA,
+	CR_RULE_DFA,
+	CR_RULE_SS,
+	CR_RULE_COUNT
+} cr_rule;
+
+// Every array argument of an entry point, each followed by its length.
+// F is the rule's feedback array: B (fa), D (dfa), M (ss), NULL for bp.
+// S is sign symmetry's scale (uSF), NULL for the others.
+typedef struct {
+	const double *W; size_t W_len;   // [sum n_l n_{l-1}]
+	const double *b; size_t b_len;   // [sum n_l]
+	const double *F; size_t F_len;   // fa: [sum_{l>=2} n_{l-1} n_l], dfa: [sum_{l<L} n_l n_L], ss: M
+	const double *S; size_t S_len;   // ss uSF: [L - 1]
+	const double *x; size_t x_len;   // [batch * n_0]
+	const double *t; size_t t_len;   // [batch * n_L]
+	double *loss;                    // [1]
+	double *dW; size_t dW_len;       // [W_len]
+	double *db; size_t db_len;       // [b_len]
+	double *work; size_t work_len;   // [cr_workspace_len]
+} cr_args;
+
+// The shape of a validated network and batch. Layer l (1 <= l <= L) has
+// W_l at W + woff[l] and b_l, a_l, h_l, delta_l at offset boff[l] of their
+// arrays; woff[L+1] and boff[L+1] are the totals. The feedback of layer l is
+// at F + foff[l] (B_l, M_l: l = 2..L; D_l: l = 1..L-1).
+typedef struct {
+	size_t depth;
+	size_t batch;
+	int loss;
+	int kind[CR_MAX_DEPTH + 1];      // kind[l], slope[l]: activation of layer l
+	double slope[CR_MAX_DEPTH + 1];
+	size_t n[CR_MAX_DEPTH + 1];      // n_0 .. n_L
+	size_t woff[CR_MAX_DEPTH + 2];
+	size_t boff[CR_MAX_DEPTH + 2];
+	size_t foff[CR_MAX_DEPTH + 2];
+	size_t W_len, b_len, F_len, x_len, t_len, work_len;
+} cr_layout;
+
+// Validates every argument in the order above and, when the call is valid,
+// runs the batch and writes loss, dW and db.
+cr_status cr_net_grad(const cr_net *net, size_t batch, int rule, const cr_args *args);
+
+#endif
