@@ -109,9 +109,9 @@ size_t cr_workspace_len(const cr_net *net, size_t batch);
 //   x     [batch * n_0]      t  [batch * n_L]
 //   loss  [1]  dW [len of W]  db [len of b]  work [work_len]
 /*@
-  requires valid_net: \valid_read(net);
-  requires valid_widths: net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
-  requires valid_acts: net->acts == \null || net->depth == 0 || \valid_read(net->acts + (0 .. net->depth - 1));
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==> net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  requires valid_acts: net != \null ==> net->acts == \null || net->depth == 0 || \valid_read(net->acts + (0 .. net->depth - 1));
   requires valid_W: W == \null || \valid_read(W + (0 .. W_len - 1));
   requires valid_b: b == \null || \valid_read(b + (0 .. b_len - 1));
   requires valid_x: x == \null || \valid_read(x + (0 .. x_len - 1));
@@ -121,6 +121,8 @@ size_t cr_workspace_len(const cr_net *net, size_t batch);
   requires valid_db: db == \null || \valid(db + (0 .. db_len - 1));
   requires valid_work: work == \null || \valid(work + (0 .. work_len - 1));
   requires separated: \separated(loss, dW + (0 .. dW_len - 1), db + (0 .. db_len - 1), work + (0 .. work_len - 1));
+  requires separated_work: \separated(work + (0 .. work_len - 1), \union(W + (0 .. W_len - 1), b + (0 .. b_len - 1), x + (0 .. x_len - 1), t + (0 .. t_len - 1)));
+  requires separated_net: net != \null ==> \separated(\union(loss, dW + (0 .. dW_len - 1), db + (0 .. db_len - 1), work + (0 .. work_len - 1)), net);
   assigns *loss, dW[0 .. dW_len - 1], db[0 .. db_len - 1], work[0 .. work_len - 1];
 */
 cr_status cr_bp_grad(const cr_net *net, size_t batch,
@@ -133,6 +135,24 @@ cr_status cr_bp_grad(const cr_net *net, size_t batch,
 // feedback matrices B_2 .. B_L in place of W_2^T .. W_L^T:
 //   B [sum_{l=2..L} n_{l-1} n_l], B_l is n_{l-1} x n_l, B_2 first.
 // For depth 1 there is no feedback matrix and B_len must be 0 (B may be NULL).
+/*@
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==> net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  requires valid_acts: net != \null ==> net->acts == \null || net->depth == 0 || \valid_read(net->acts + (0 .. net->depth - 1));
+  requires valid_W: W == \null || \valid_read(W + (0 .. W_len - 1));
+  requires valid_b: b == \null || \valid_read(b + (0 .. b_len - 1));
+  requires valid_B: B == \null || \valid_read(B + (0 .. B_len - 1));
+  requires valid_x: x == \null || \valid_read(x + (0 .. x_len - 1));
+  requires valid_t: t == \null || \valid_read(t + (0 .. t_len - 1));
+  requires valid_loss: loss == \null || \valid(loss);
+  requires valid_dW: dW == \null || \valid(dW + (0 .. dW_len - 1));
+  requires valid_db: db == \null || \valid(db + (0 .. db_len - 1));
+  requires valid_work: work == \null || \valid(work + (0 .. work_len - 1));
+  requires separated: \separated(loss, dW + (0 .. dW_len - 1), db + (0 .. db_len - 1), work + (0 .. work_len - 1));
+  requires separated_work: \separated(work + (0 .. work_len - 1), \union(W + (0 .. W_len - 1), b + (0 .. b_len - 1), B + (0 .. B_len - 1), x + (0 .. x_len - 1), t + (0 .. t_len - 1)));
+  requires separated_net: net != \null ==> \separated(\union(loss, dW + (0 .. dW_len - 1), db + (0 .. db_len - 1), work + (0 .. work_len - 1)), net);
+  assigns *loss, dW[0 .. dW_len - 1], db[0 .. db_len - 1], work[0 .. work_len - 1];
+*/
 cr_status cr_fa_grad(const cr_net *net, size_t batch,
                      const double *W, size_t W_len, const double *b, size_t b_len,
                      const double *B, size_t B_len,
@@ -144,6 +164,24 @@ cr_status cr_fa_grad(const cr_net *net, size_t batch,
 // sent to every hidden layer l = 1 .. L-1 through D_l:
 //   D [sum_{l=1..L-1} n_l n_L], D_l is n_l x n_L, D_1 first.
 // For depth 1 D_len must be 0 (D may be NULL).
+/*@
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==> net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  requires valid_acts: net != \null ==> net->acts == \null || net->depth == 0 || \valid_read(net->acts + (0 .. net->depth - 1));
+  requires valid_W: W == \null || \valid_read(W + (0 .. W_len - 1));
+  requires valid_b: b == \null || \valid_read(b + (0 .. b_len - 1));
+  requires valid_D: D == \null || \valid_read(D + (0 .. D_len - 1));
+  requires valid_x: x == \null || \valid_read(x + (0 .. x_len - 1));
+  requires valid_t: t == \null || \valid_read(t + (0 .. t_len - 1));
+  requires valid_loss: loss == \null || \valid(loss);
+  requires valid_dW: dW == \null || \valid(dW + (0 .. dW_len - 1));
+  requires valid_db: db == \null || \valid(db + (0 .. db_len - 1));
+  requires valid_work: work == \null || \valid(work + (0 .. work_len - 1));
+  requires separated: \separated(loss, dW + (0 .. dW_len - 1), db + (0 .. db_len - 1), work + (0 .. work_len - 1));
+  requires separated_work: \separated(work + (0 .. work_len - 1), \union(W + (0 .. W_len - 1), b + (0 .. b_len - 1), D + (0 .. D_len - 1), x + (0 .. x_len - 1), t + (0 .. t_len - 1)));
+  requires separated_net: net != \null ==> \separated(\union(loss, dW + (0 .. dW_len - 1), db + (0 .. db_len - 1), work + (0 .. work_len - 1)), net);
+  assigns *loss, dW[0 .. dW_len - 1], db[0 .. db_len - 1], work[0 .. work_len - 1];
+*/
 cr_status cr_dfa_grad(const cr_net *net, size_t batch,
                       const double *W, size_t W_len, const double *b, size_t b_len,
                       const double *D, size_t D_len,
@@ -157,8 +195,29 @@ cr_status cr_dfa_grad(const cr_net *net, size_t batch,
 //                of W_l), M_2 first; pass scale = NULL, scale_len = 0.
 //   uSF:         scale [L - 1], |scale[l-2]| is the magnitude of every entry
 //                of layer l; pass M = NULL, M_len = 0.
-// Exactly one of M and scale is given (for depth 1 both lengths are 0 and the
-// variant does not matter).
+// The lengths decide the variant (spec/rules/ss.md SS-API-1): exactly one of
+// M_len and scale_len is non-zero, and it must be the length above; both or
+// neither is CR_ERR_SIZE_MISMATCH (for depth 1 both are 0 and the variant does
+// not matter). A NULL pointer with a non-zero length is CR_ERR_NULL.
+/*@
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==> net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  requires valid_acts: net != \null ==> net->acts == \null || net->depth == 0 || \valid_read(net->acts + (0 .. net->depth - 1));
+  requires valid_W: W == \null || \valid_read(W + (0 .. W_len - 1));
+  requires valid_b: b == \null || \valid_read(b + (0 .. b_len - 1));
+  requires valid_M: M == \null || \valid_read(M + (0 .. M_len - 1));
+  requires valid_scale: scale == \null || \valid_read(scale + (0 .. scale_len - 1));
+  requires valid_x: x == \null || \valid_read(x + (0 .. x_len - 1));
+  requires valid_t: t == \null || \valid_read(t + (0 .. t_len - 1));
+  requires valid_loss: loss == \null || \valid(loss);
+  requires valid_dW: dW == \null || \valid(dW + (0 .. dW_len - 1));
+  requires valid_db: db == \null || \valid(db + (0 .. db_len - 1));
+  requires valid_work: work == \null || \valid(work + (0 .. work_len - 1));
+  requires separated: \separated(loss, dW + (0 .. dW_len - 1), db + (0 .. db_len - 1), work + (0 .. work_len - 1));
+  requires separated_work: \separated(work + (0 .. work_len - 1), \union(W + (0 .. W_len - 1), b + (0 .. b_len - 1), M + (0 .. M_len - 1), scale + (0 .. scale_len - 1), x + (0 .. x_len - 1), t + (0 .. t_len - 1)));
+  requires separated_net: net != \null ==> \separated(\union(loss, dW + (0 .. dW_len - 1), db + (0 .. db_len - 1), work + (0 .. work_len - 1)), net);
+  assigns *loss, dW[0 .. dW_len - 1], db[0 .. db_len - 1], work[0 .. work_len - 1];
+*/
 cr_status cr_ss_grad(const cr_net *net, size_t batch,
                      const double *W, size_t W_len, const double *b, size_t b_len,
                      const double *M, size_t M_len, const double *scale, size_t scale_len,

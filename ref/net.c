@@ -10,15 +10,26 @@
 #include "ss.h"
 
 // *r = a * b; 0 when the product overflows size_t.
+/*@
+  requires valid_r: \valid(r);
+  assigns *r;
+  ensures value: \result != 0 ==> *r == a * b;
+*/
 static int mul_ok(size_t a, size_t b, size_t *r)
 {
 	if (a != 0 && b > SIZE_MAX / a)
 		return 0;
+	//@ assert fits: a == 0 || a * b <= a * (SIZE_MAX / a) <= SIZE_MAX;
 	*r = a * b;
 	return 1;
 }
 
 // *r = a + b; 0 when the sum overflows size_t.
+/*@
+  requires valid_r: \valid(r);
+  assigns *r;
+  ensures value: \result != 0 ==> *r == a + b;
+*/
 static int add_ok(size_t a, size_t b, size_t *r)
 {
 	if (b > SIZE_MAX - a)
@@ -28,12 +39,28 @@ static int add_ok(size_t a, size_t b, size_t *r)
 }
 
 // An array pointer may be NULL only when it holds nothing.
+/*@
+  assigns \nothing;
+  ensures ok: \result != 0 <==> (p != \null || len == 0);
+*/
 static int present(const double *p, size_t len)
 {
 	return p != NULL || len == 0;
 }
 
 // Check 1: null pointers.
+/*@
+  requires valid_c: \valid_read(c);
+  requires valid_net: net == \null || \valid_read(net);
+  assigns \nothing;
+  ensures ok: \result == CR_OK ==> net != \null && net->widths != \null &&
+    (net->acts != \null || net->depth == 0) && c->loss != \null &&
+    (c->W != \null || c->W_len == 0) && (c->b != \null || c->b_len == 0) &&
+    (c->F != \null || c->F_len == 0) && (c->S != \null || c->S_len == 0) &&
+    (c->x != \null || c->x_len == 0) && (c->t != \null || c->t_len == 0) &&
+    (c->dW != \null || c->dW_len == 0) && (c->db != \null || c->db_len == 0) &&
+    (c->work != \null || c->work_len == 0);
+*/
 static cr_status check_null(const cr_net *net, const cr_args *c)
 {
 	if (net == NULL || net->widths == NULL || (net->acts == NULL && net->depth != 0))
@@ -49,10 +76,22 @@ static cr_status check_null(const cr_net *net, const cr_args *c)
 }
 
 // Check 2: zero sizes (NOT-NET-1, NOT-NET-4).
+/*@
+  requires valid_widths: \valid_read(widths + (0 .. depth));
+  assigns \nothing;
+  ensures ok: \result == CR_OK ==> depth >= 1 && batch >= 1 &&
+    \forall integer i; 0 <= i <= depth ==> widths[i] >= 1;
+*/
 static cr_status check_zero(const size_t *widths, size_t depth, size_t batch)
 {
 	if (depth == 0 || batch == 0)
 		return CR_ERR_ZERO_SIZE;
+	/*@
+	  loop invariant bound: 0 <= i <= depth;
+	  loop invariant nonzero: \forall integer k; 0 <= k < i ==> widths[k] >= 1;
+	  loop assigns i;
+	  loop variant depth - i;
+	*/
 	for (size_t i = 0; i < depth; i++)
 		if (widths[i] == 0)
 			return CR_ERR_ZERO_SIZE;
@@ -63,6 +102,16 @@ static cr_status check_zero(const size_t *widths, size_t depth, size_t batch)
 
 // Check 3: computes the layout; size_too_large when the depth exceeds
 // CR_MAX_DEPTH or a length overflows size_t. Needs checks 1 and 2 passed.
+/*@
+  requires valid_widths: \valid_read(widths + (0 .. depth));
+  requires nonzero: depth >= 1 && batch >= 1 && \forall integer i; 0 <= i <= depth ==> widths[i] >= 1;
+  requires valid_lay: \valid(lay);
+  requires separated: \separated(lay, widths + (0 .. depth));
+  assigns *lay;
+  ensures ok: \result == CR_OK ==> shape_ok(lay) && fb_ok(lay, rule) && lay->depth == depth &&
+    lay->batch == batch && (\forall integer i; 0 <= i <= depth ==> lay->n[i] == widths[i]) &&
+    ((rule == CR_RULE_FA || rule == CR_RULE_SS) ==> lay->F_len == lay->W_len - lay->woff[2]);
+*/
 static cr_status make_layout(const size_t *widths, size_t depth, size_t batch, int rule,
                              cr_layout *lay)
 {
@@ -75,6 +124,19 @@ static cr_status make_layout(const size_t *widths, size_t depth, size_t batch, i
 	lay->boff[0] = 0;
 	lay->woff[1] = 0;
 	lay->boff[1] = 0;
+	/*@
+	  loop invariant bound: 1 <= l <= depth + 1;
+	  loop invariant n: \forall integer i; 0 <= i < l ==> lay->n[i] == widths[i] && lay->n[i] >= 1;
+	  loop invariant step: \forall integer i; 1 <= i < l ==>
+	    lay->woff[i + 1] == lay->woff[i] + lay->n[i] * lay->n[i - 1] &&
+	    lay->boff[i + 1] == lay->boff[i] + lay->n[i];
+	  loop invariant mono: \forall integer k, m; 1 <= k <= m <= l ==>
+	    lay->woff[k] <= lay->woff[m] && lay->boff[k] <= lay->boff[m];
+	  loop invariant first: lay->woff[1] == 0 && lay->boff[1] == 0;
+	  loop invariant fixed: lay->depth == depth && lay->batch == batch;
+	  loop assigns l, lay->n[1 .. depth], lay->woff[2 .. depth + 1], lay->boff[2 .. depth + 1];
+	  loop variant depth + 1 - l;
+	*/
 	for (size_t l = 1; l <= depth; l++) {
 		size_t sz;
 		lay->n[l] = widths[l];
@@ -88,13 +150,34 @@ static cr_status make_layout(const size_t *widths, size_t depth, size_t batch, i
 
 	// Feedback offsets. B_l and M_l (l >= 2) have W_l's size, so they sit
 	// where W_l sits, shifted by the size of W_1. D_l (l < L) is n_l x n_L.
+	/*@
+	  loop invariant bound: 0 <= l <= depth + 2;
+	  loop invariant zero: \forall integer i; 0 <= i < l ==> lay->foff[i] == 0;
+	  loop assigns l, lay->foff[0 .. depth + 1];
+	  loop variant depth + 2 - l;
+	*/
 	for (size_t l = 0; l <= depth + 1; l++)
 		lay->foff[l] = 0;
 	if (rule == CR_RULE_FA || rule == CR_RULE_SS) {
+		/*@
+		  loop invariant bound: 2 <= l <= depth + 2;
+		  loop invariant off: \forall integer i; 2 <= i < l ==> lay->foff[i] == lay->woff[i] - lay->woff[2];
+		  loop assigns l, lay->foff[2 .. depth + 1];
+		  loop variant depth + 2 - l;
+		*/
 		for (size_t l = 2; l <= depth + 1; l++)
 			lay->foff[l] = lay->woff[l] - lay->woff[2];
 		lay->F_len = lay->W_len - lay->woff[2];
 	} else if (rule == CR_RULE_DFA) {
+		/*@
+		  loop invariant bound: 1 <= l <= depth;
+		  loop invariant first: lay->foff[1] == 0;
+		  loop invariant step: \forall integer i; 1 <= i < l ==>
+		    lay->foff[i + 1] == lay->foff[i] + lay->n[i] * lay->n[depth];
+		  loop invariant mono: \forall integer k, m; 1 <= k <= m <= l ==> lay->foff[k] <= lay->foff[m];
+		  loop assigns l, lay->foff[2 .. depth];
+		  loop variant depth - l;
+		*/
 		for (size_t l = 1; l < depth; l++) {
 			size_t sz;
 			if (!mul_ok(lay->n[l], lay->n[depth], &sz)
@@ -117,6 +200,7 @@ static cr_status make_layout(const size_t *widths, size_t depth, size_t batch, i
 
 size_t cr_workspace_len(const cr_net *net, size_t batch)
 {
+	// Any rule gives the same workspace length; BP computes no feedback offsets.
 	cr_layout lay;
 	if (net->widths == NULL || check_zero(net->widths, net->depth, batch) != CR_OK
 	    || make_layout(net->widths, net->depth, batch, CR_RULE_BP, &lay) != CR_OK)
@@ -126,9 +210,22 @@ size_t cr_workspace_len(const cr_net *net, size_t batch)
 
 // Checks 4 to 6: activation kinds, loss kind, parameters; copies the
 // activations and the loss into the layout.
-static cr_status check_kinds(const cr_net *net, int rule, const cr_args *c, cr_layout *lay)
+/*@
+  requires valid_net: \valid_read(net) && \valid_read(net->acts + (0 .. lay->depth - 1));
+  requires valid_lay: \valid(lay) && 1 <= lay->depth <= CR_MAX_DEPTH;
+  requires separated: \separated(lay, \union(net, net->acts + (0 .. lay->depth - 1)));
+  assigns lay->kind[1 .. lay->depth], lay->slope[1 .. lay->depth], lay->loss;
+  ensures ok: \result == CR_OK ==> kinds_ok(lay);
+*/
+static cr_status check_kinds(const cr_net *net, cr_layout *lay)
 {
 	size_t L = lay->depth;
+	/*@
+	  loop invariant bound: 1 <= l <= L + 1;
+	  loop invariant kinds: \forall integer i; 1 <= i < l ==> 0 <= lay->kind[i] < CR_ACT_COUNT;
+	  loop assigns l, lay->kind[1 .. L], lay->slope[1 .. L];
+	  loop variant L + 1 - l;
+	*/
 	for (size_t l = 1; l <= L; l++) {
 		int k = net->acts[l - 1].kind;
 		if (k < 0 || k >= CR_ACT_COUNT)
@@ -140,16 +237,29 @@ static cr_status check_kinds(const cr_net *net, int rule, const cr_args *c, cr_l
 		return CR_ERR_LOSS;
 	lay->loss = net->loss;
 	// NOT-ACT-6: the leaky slope is any finite number.
+	/*@
+	  loop invariant bound: 1 <= l <= L + 1;
+	  loop assigns l;
+	  loop variant L + 1 - l;
+	*/
 	for (size_t l = 1; l <= L; l++)
 		if (lay->kind[l] == CR_ACT_LEAKY_RELU && !cr_linalg_finite(lay->slope[l]))
 			return CR_ERR_PARAM;
-	// Sign symmetry: exactly one of M (frSF, brSF) and scale (uSF).
-	if (rule == CR_RULE_SS && L >= 2 && (c->F_len != 0) == (c->S_len != 0))
-		return CR_ERR_PARAM;
 	return CR_OK;
 }
 
 // Check 7: every length against the network.
+/*@
+  requires valid_c: \valid_read(c);
+  requires valid_lay: \valid_read(lay) && lay->depth >= 1;
+  assigns \nothing;
+  ensures ok: \result == CR_OK ==> c->W_len == lay->W_len && c->b_len == lay->b_len &&
+    c->x_len == lay->x_len && c->t_len == lay->t_len && c->dW_len == lay->W_len &&
+    c->db_len == lay->b_len &&
+    (rule != CR_RULE_SS ==> c->F_len == lay->F_len && c->S_len == 0) &&
+    (rule == CR_RULE_SS ==> (c->S_len == 0 ==> c->F_len == lay->F_len) &&
+                            (c->S_len != 0 ==> c->F_len == 0 && c->S_len == lay->depth - 1));
+*/
 static cr_status check_lengths(int rule, const cr_args *c, const cr_layout *lay)
 {
 	size_t L = lay->depth;
@@ -158,8 +268,10 @@ static cr_status check_lengths(int rule, const cr_args *c, const cr_layout *lay)
 	    || c->dW_len != lay->W_len || c->db_len != lay->b_len)
 		return CR_ERR_SIZE_MISMATCH;
 	if (rule == CR_RULE_SS) {
-		// M_len 0 with scale_len L - 1 (uSF), or M_len = F_len with
-		// scale_len 0; for depth 1 both are 0.
+		// The lengths decide the variant (SS-API-1): M_len 0 with
+		// scale_len L - 1 (uSF), or M_len = F_len with scale_len 0 (frSF,
+		// brSF); for depth 1 both are 0. Both given, or neither, is a
+		// mismatch.
 		if (c->S_len != 0 ? (c->S_len != L - 1 || c->F_len != 0)
 		                  : c->F_len != lay->F_len)
 			return CR_ERR_SIZE_MISMATCH;
@@ -170,6 +282,15 @@ static cr_status check_lengths(int rule, const cr_args *c, const cr_layout *lay)
 }
 
 // Check 9: every input finite (NOT-NET-5).
+/*@
+  requires valid_c: \valid_read(c) && arr_ok(c->W, c->W_len) && arr_ok(c->b, c->b_len) &&
+    arr_ok(c->F, c->F_len) && arr_ok(c->S, c->S_len) && arr_ok(c->x, c->x_len) &&
+    arr_ok(c->t, c->t_len);
+  requires present: (c->W != \null || c->W_len == 0) && (c->b != \null || c->b_len == 0) &&
+    (c->F != \null || c->F_len == 0) && (c->S != \null || c->S_len == 0) &&
+    (c->x != \null || c->x_len == 0) && (c->t != \null || c->t_len == 0);
+  assigns \nothing;
+*/
 static cr_status check_finite(const cr_args *c)
 {
 	if (!cr_linalg_all_finite(c->W_len, c->W) || !cr_linalg_all_finite(c->b_len, c->b)
@@ -180,6 +301,26 @@ static cr_status check_finite(const cr_args *c)
 }
 
 // All checks, in the order of net.h.
+/*@
+  requires valid_c: \valid_read(c) && args_valid(c);
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==>
+    net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  requires valid_acts: net != \null ==>
+    net->acts == \null || net->depth == 0 || \valid_read(net->acts + (0 .. net->depth - 1));
+  requires valid_lay: \valid(lay);
+  requires separated: \separated(lay, \union(net, c));
+  requires separated_widths: net != \null ==> \separated(lay, \union(net->widths + (0 .. net->depth),
+                                                          net->acts + (0 .. net->depth - 1)));
+  assigns *lay;
+  ensures ok: \result == CR_OK ==> shape_ok(lay) && fb_ok(lay, rule) && kinds_ok(lay) &&
+    lay->batch == batch && c->W_len == lay->W_len && c->b_len == lay->b_len &&
+    c->x_len == lay->x_len && c->t_len == lay->t_len && c->dW_len == lay->W_len &&
+    c->db_len == lay->b_len && c->work_len >= lay->work_len && c->loss != \null &&
+    (rule != CR_RULE_SS ==> c->F_len == lay->F_len) &&
+    (rule == CR_RULE_SS && c->F_len != 0 ==> c->F_len == lay->F_len) &&
+    (rule == CR_RULE_SS && c->F_len == 0 && lay->depth >= 2 ==> c->S_len == lay->depth - 1);
+*/
 static cr_status validate(const cr_net *net, size_t batch, int rule, const cr_args *c,
                           cr_layout *lay)
 {
@@ -189,7 +330,7 @@ static cr_status validate(const cr_net *net, size_t batch, int rule, const cr_ar
 	if (st == CR_OK)
 		st = make_layout(net->widths, net->depth, batch, rule, lay);
 	if (st == CR_OK)
-		st = check_kinds(net, rule, c, lay);
+		st = check_kinds(net, lay);
 	if (st == CR_OK)
 		st = check_lengths(rule, c, lay);
 	if (st == CR_OK && c->work_len < lay->work_len)
@@ -201,12 +342,27 @@ static cr_status validate(const cr_net *net, size_t batch, int rule, const cr_ar
 
 // NOT-NET-2: a_l = W_l h_{l-1} + b_l, h_l = f_l(a_l), h_0 = xs.
 //   xs [n_0]  a, h [b_len]
+/*@
+  requires valid_lay: \valid_read(lay) && shape_ok(lay) && kinds_ok(lay);
+  requires valid_W: \valid_read(W + (0 .. lay->W_len - 1));
+  requires valid_b: \valid_read(b + (0 .. lay->b_len - 1));
+  requires valid_xs: \valid_read(xs + (0 .. lay->n[0] - 1));
+  requires valid_ah: \valid(a + (0 .. lay->b_len - 1)) && \valid(h + (0 .. lay->b_len - 1));
+  requires separated: \separated(a + (0 .. lay->b_len - 1), h + (0 .. lay->b_len - 1),
+    \union(W + (0 .. lay->W_len - 1), b + (0 .. lay->b_len - 1), xs + (0 .. lay->n[0] - 1), lay));
+  assigns a[0 .. lay->b_len - 1], h[0 .. lay->b_len - 1];
+*/
 static void forward(const cr_layout *lay, const double *W, const double *b,
                     const double *xs, double *a, double *h)
 {
 	size_t L = lay->depth;
 	cr_linalg_affine(lay->n[1], lay->n[0], W, xs, b, a);
 	cr_act_apply(lay->kind[1], lay->slope[1], lay->n[1], a, h);
+	/*@
+	  loop invariant bound: 2 <= l <= L + 1;
+	  loop assigns l, a[0 .. lay->b_len - 1], h[0 .. lay->b_len - 1];
+	  loop variant L + 1 - l;
+	*/
 	for (size_t l = 2; l <= L; l++) {
 		size_t o = lay->boff[l], p = lay->boff[l - 1];
 		cr_linalg_affine(lay->n[l], lay->n[l - 1], W + lay->woff[l], h + p, b + o, a + o);
@@ -217,6 +373,17 @@ static void forward(const cr_layout *lay, const double *W, const double *b,
 // The rule's step: delta_{l-1} from delta_l (bp, fa, ss) or from delta_L
 // (dfa), for 2 <= l <= L.
 //   a, h, d [b_len]
+/*@
+  requires valid_lay: \valid_read(lay) && shape_ok(lay) && kinds_ok(lay);
+  requires valid_c: \valid_read(c) && rule_ok(lay, c, rule);
+  requires layer: 2 <= l <= lay->depth;
+  requires valid_ahd: \valid(a + (0 .. lay->b_len - 1)) && \valid(h + (0 .. lay->b_len - 1)) &&
+    \valid(d + (0 .. lay->b_len - 1));
+  requires separated: \separated(a + (0 .. lay->b_len - 1), h + (0 .. lay->b_len - 1),
+    d + (0 .. lay->b_len - 1), \union(c->W + (0 .. lay->W_len - 1), c->F + (0 .. c->F_len - 1),
+    c->S + (0 .. c->S_len - 1), lay, c));
+  assigns d[lay->boff[l - 1] .. lay->boff[l] - 1];
+*/
 static void back(const cr_layout *lay, int rule, const cr_args *c, size_t l,
                  const double *a, const double *h, double *d)
 {
@@ -251,6 +418,20 @@ static void back(const cr_layout *lay, int rule, const cr_args *c, size_t l,
 // One sample: forward, loss, delta_L, the rule's deltas, and the sums
 // gW += delta_l h_{l-1}^T, gb += delta_l. Returns the sample's loss.
 //   xs [n_0]  ts [n_L]  a, h, d, gb [b_len]  gW [W_len]
+/*@
+  requires valid_lay: \valid_read(lay) && shape_ok(lay) && kinds_ok(lay);
+  requires valid_c: \valid_read(c) && rule_ok(lay, c, rule);
+  requires valid_xt: \valid_read(xs + (0 .. lay->n[0] - 1)) && \valid_read(ts + (0 .. lay->n[lay->depth] - 1));
+  requires valid_ahd: \valid(a + (0 .. lay->b_len - 1)) && \valid(h + (0 .. lay->b_len - 1)) &&
+    \valid(d + (0 .. lay->b_len - 1)) && \valid(gb + (0 .. lay->b_len - 1)) &&
+    \valid(gW + (0 .. lay->W_len - 1));
+  requires separated: \separated(a + (0 .. lay->b_len - 1), h + (0 .. lay->b_len - 1),
+    d + (0 .. lay->b_len - 1), gb + (0 .. lay->b_len - 1), gW + (0 .. lay->W_len - 1),
+    \union(c->W + (0 .. lay->W_len - 1), c->b + (0 .. lay->b_len - 1), c->F + (0 .. c->F_len - 1),
+    c->S + (0 .. c->S_len - 1), xs + (0 .. lay->n[0] - 1), ts + (0 .. lay->n[lay->depth] - 1), lay, c));
+  assigns a[0 .. lay->b_len - 1], h[0 .. lay->b_len - 1], d[0 .. lay->b_len - 1],
+          gb[0 .. lay->b_len - 1], gW[0 .. lay->W_len - 1];
+*/
 static double sample(const cr_layout *lay, int rule, const cr_args *c,
                      const double *xs, const double *ts,
                      double *a, double *h, double *d, double *gb, double *gW)
@@ -261,11 +442,21 @@ static double sample(const cr_layout *lay, int rule, const cr_args *c,
 	// NOT-RED-2: e = dl/dy, delta_L = f_L'(a_L) o e.
 	double l_s = cr_loss_eval(lay->loss, lay->n[L], h + oL, ts, d + oL);
 	cr_act_deriv_mul(lay->kind[L], lay->slope[L], lay->n[L], a + oL, h + oL, d + oL);
+	/*@
+	  loop invariant bound: 1 <= l <= L;
+	  loop assigns l, d[0 .. lay->b_len - 1];
+	  loop variant l;
+	*/
 	for (size_t l = L; l >= 2; l--)
 		back(lay, rule, c, l, a, h, d);
 	// NOT-RED-1: per-sample terms of dW_l and db_l.
 	cr_linalg_outer_acc(lay->n[1], lay->n[0], d, xs, gW);
 	cr_linalg_add_acc(lay->n[1], d, gb);
+	/*@
+	  loop invariant bound: 2 <= l <= L + 1;
+	  loop assigns l, gb[0 .. lay->b_len - 1], gW[0 .. lay->W_len - 1];
+	  loop variant L + 1 - l;
+	*/
 	for (size_t l = 2; l <= L; l++) {
 		size_t o = lay->boff[l], p = lay->boff[l - 1];
 		cr_linalg_outer_acc(lay->n[l], lay->n[l - 1], d + o, h + p, gW + lay->woff[l]);
@@ -290,8 +481,16 @@ cr_status cr_net_grad(const cr_net *net, size_t batch, int rule, const cr_args *
 	cr_linalg_zero(nb, gb);
 	cr_linalg_zero(lay.W_len, gW);
 	double lsum = 0.0;
-	for (size_t s = 0; s < batch; s++)
+	/*@
+	  loop invariant bound: 0 <= s <= batch;
+	  loop assigns s, lsum, c->work[0 .. c->work_len - 1];
+	  loop variant batch - s;
+	*/
+	for (size_t s = 0; s < batch; s++) {
+		//@ ghost cr_row_fits(s, batch, n0);
+		//@ ghost cr_row_fits(s, batch, nL);
 		lsum += sample(&lay, rule, c, c->x + s * n0, c->t + s * nL, a, h, d, gb, gW);
+	}
 
 	// NOT-RED-1: the batch mean; NOT-NET-5: no non-finite result escapes.
 	double N = (double)batch;

@@ -20,11 +20,11 @@
 //                       the workspace length) that overflows size_t;
 //   4. unknown_activation  a layer's kind outside cr_act_kind;
 //   5. unknown_loss     net->loss outside cr_loss_kind;
-//   6. invalid_parameter   a leaky-relu layer with a non-finite slope; sign
-//                       symmetry with depth >= 2 and both or neither of M,
-//                       scale given (given = length > 0);
+//   6. invalid_parameter   a leaky-relu layer with a non-finite slope;
 //   7. size_mismatch    W_len, b_len, x_len, t_len, dW_len, db_len and the
-//                       rule's lengths against what the widths imply;
+//                       rule's lengths against what the widths imply (sign
+//                       symmetry: exactly one of M_len = sum n_l n_{l-1} and
+//                       scale_len = L - 1, the other 0; SS-API-1);
 //   8. workspace_too_small  work_len < cr_workspace_len(net, batch);
 //   9. non_finite_input W, b, x, t, the rule's arrays (B, D, M, scale).
 // After the checks: non_finite_result when the loss, dW or db is not finite.
@@ -78,8 +78,83 @@ typedef struct {
 	size_t W_len, b_len, F_len, x_len, t_len, work_len;
 } cr_layout;
 
+/*@
+  // The layout facts make_layout establishes; every offset the driver forms
+  // is linear in them.
+  predicate shape_ok(cr_layout *lay) =
+    1 <= lay->depth <= CR_MAX_DEPTH && lay->batch >= 1 &&
+    (\forall integer l; 0 <= l <= lay->depth ==> lay->n[l] >= 1) &&
+    lay->woff[1] == 0 && lay->boff[1] == 0 &&
+    (\forall integer l; 1 <= l <= lay->depth ==>
+        lay->woff[l + 1] == lay->woff[l] + lay->n[l] * lay->n[l - 1] &&
+        lay->boff[l + 1] == lay->boff[l] + lay->n[l]) &&
+    (\forall integer k, m; 1 <= k <= m <= lay->depth + 1 ==>
+        lay->woff[k] <= lay->woff[m] && lay->boff[k] <= lay->boff[m]) &&
+    lay->W_len == lay->woff[lay->depth + 1] && lay->b_len == lay->boff[lay->depth + 1] &&
+    lay->x_len == lay->batch * lay->n[0] && lay->t_len == lay->batch * lay->n[lay->depth] &&
+    lay->work_len == 4 * lay->b_len + lay->W_len;
+
+  // Where the rule's feedback matrices lie inside F.
+  predicate fb_ok(cr_layout *lay, integer rule) =
+    ((rule == CR_RULE_FA || rule == CR_RULE_SS) ==>
+       \forall integer l; 2 <= l <= lay->depth ==>
+         lay->foff[l] + lay->n[l] * lay->n[l - 1] <= lay->F_len) &&
+    (rule == CR_RULE_DFA ==>
+       \forall integer l; 1 <= l < lay->depth ==>
+         lay->foff[l] + lay->n[l] * lay->n[lay->depth] <= lay->F_len);
+
+  predicate kinds_ok(cr_layout *lay) =
+    0 <= lay->loss < CR_LOSS_COUNT &&
+    \forall integer l; 1 <= l <= lay->depth ==> 0 <= lay->kind[l] < CR_ACT_COUNT;
+
+  // An array argument: NULL only when empty (check 1).
+  predicate arr_ok(double *p, integer len) = p == \null || \valid_read(p + (0 .. len - 1));
+  predicate out_ok(double *p, integer len) = p == \null || \valid(p + (0 .. len - 1));
+
+  predicate args_valid(cr_args *c) =
+    arr_ok(c->W, c->W_len) && arr_ok(c->b, c->b_len) && arr_ok(c->F, c->F_len) &&
+    arr_ok(c->S, c->S_len) && arr_ok(c->x, c->x_len) && arr_ok(c->t, c->t_len) &&
+    (c->loss == \null || \valid(c->loss)) && out_ok(c->dW, c->dW_len) &&
+    out_ok(c->db, c->db_len) && out_ok(c->work, c->work_len) &&
+    \separated(c->loss, c->dW + (0 .. c->dW_len - 1), c->db + (0 .. c->db_len - 1),
+               c->work + (0 .. c->work_len - 1)) &&
+    \separated(c->work + (0 .. c->work_len - 1),
+               \union(c->W + (0 .. c->W_len - 1), c->b + (0 .. c->b_len - 1),
+                      c->F + (0 .. c->F_len - 1), c->S + (0 .. c->S_len - 1),
+                      c->x + (0 .. c->x_len - 1), c->t + (0 .. c->t_len - 1)));
+*/
+
+/*@
+  // The rule's arrays after validation: F holds the layout's feedback (or,
+  // for sign symmetry's uSF, S holds one scale per layer 2 .. L).
+  predicate rule_ok(cr_layout *lay, cr_args *c, integer rule) =
+    0 <= rule < CR_RULE_COUNT && fb_ok(lay, rule) &&
+    \valid_read(c->W + (0 .. lay->W_len - 1)) &&
+    \valid_read(c->b + (0 .. lay->b_len - 1)) &&
+    \valid_read(c->F + (0 .. c->F_len - 1)) && \valid_read(c->S + (0 .. c->S_len - 1)) &&
+    (rule != CR_RULE_SS || c->F_len != 0 ==> c->F_len == lay->F_len) &&
+    (rule == CR_RULE_SS && c->F_len == 0 ==> c->S_len + 1 >= lay->depth);
+*/
+
 // Validates every argument in the order above and, when the call is valid,
 // runs the batch and writes loss, dW and db.
+/*@
+  requires valid_args: \valid_read(args) && args_valid(args);
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==>
+    net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  requires valid_acts: net != \null ==>
+    net->acts == \null || net->depth == 0 || \valid_read(net->acts + (0 .. net->depth - 1));
+  requires separated: \separated(\union(args->loss, args->dW + (0 .. args->dW_len - 1),
+                                        args->db + (0 .. args->db_len - 1),
+                                        args->work + (0 .. args->work_len - 1)),
+                                 args);
+  requires separated_net: net != \null ==> \separated(\union(args->loss,
+    args->dW + (0 .. args->dW_len - 1), args->db + (0 .. args->db_len - 1),
+    args->work + (0 .. args->work_len - 1)), net);
+  assigns *args->loss, args->dW[0 .. args->dW_len - 1], args->db[0 .. args->db_len - 1],
+          args->work[0 .. args->work_len - 1];
+*/
 cr_status cr_net_grad(const cr_net *net, size_t batch, int rule, const cr_args *args);
 
 #endif

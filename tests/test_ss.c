@@ -122,7 +122,8 @@ static void check_frsf(gsl_rng *r, size_t depth, const size_t *widths, const cr_
 	tl_problem_free(&p);
 }
 
-// Exactly one of M and scale (ref/credit.h); at depth 1 both lengths are 0.
+// Exactly one of M and scale (ref/credit.h, SS-API-1): both or neither is a
+// size mismatch; at depth 1 both lengths are 0.
 static void check_variant_args(gsl_rng *r)
 {
 	const size_t w[4] = {3, 4, 5, 2};
@@ -134,12 +135,12 @@ static void check_variant_args(gsl_rng *r)
 	tl_call_init(&c, &pm, -1, "ss both M and scale");
 	c.S = ps.S;
 	c.S_len = ps.S_len;
-	tl_call_expect(&c, CR_ERR_PARAM, "M and scale both given");
+	tl_call_expect(&c, CR_ERR_SIZE_MISMATCH, "M and scale both given");
 	tl_call_free(&c);
 	tl_call_init(&c, &pm, -1, "ss neither M nor scale");
 	c.F = NULL;
 	c.F_len = 0;
-	tl_call_expect(&c, CR_ERR_PARAM, "neither M nor scale");
+	tl_call_expect(&c, CR_ERR_SIZE_MISMATCH, "neither M nor scale");
 	tl_call_free(&c);
 	tl_problem_free(&pm);
 	tl_problem_free(&ps);

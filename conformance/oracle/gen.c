@@ -11,6 +11,9 @@
 // disagreement is a generator error: it is printed and the program exits
 // non-zero without writing any file. The output is byte-for-byte
 // reproducible (no clock, no addresses, fixed seeds, insertion-ordered keys).
+// Cases added later (unnormalized softmax targets, exact-zero relu / leaky
+// pre-activations, sign-symmetry feedback lengths) are drawn after the
+// original plan, so the earlier cases keep their draws, ids and tcIds.
 #include "oracle.h"
 
 #include <math.h>
@@ -74,19 +77,25 @@ typedef struct {
 	double ld_worst;     // worst error ratio against long double (ldcheck.c)
 	size_t id_checked;
 	unsigned flags_used; // bit set over flag_names
+	int tmode;           // softmax_ce targets: TGT_* (rand_targets)
 } gen;
+
+// Softmax cross-entropy target modes: probability vectors (tau = 1), rows
+// of non-negative multiples of 1/256 summing to 0.5, 2 or 0.75, or those
+// with one row holding a negative entry (NOT-LOSS-2 allows any finite t).
+enum { TGT_PROB, TGT_UNNORM, TGT_NEGATIVE };
 
 static const char *const flag_names[] = {
 	"Identity", "ReluTie", "Saturated", "LargeMagnitude", "TinyMagnitude",
 	"ZeroWeights", "Width1", "Batch1", "SizeMismatch", "ZeroSize",
 	"NonFiniteInput", "NonFiniteResult", "UnknownActivation", "UnknownLoss",
-	"InvalidParameter",
+	"InvalidParameter", "UnnormalizedTarget", "ExactZeroPreactivation",
 };
 static const char *const flag_types[] = {
 	"IDENTITY", "NUMERICS", "NUMERICS", "NUMERICS", "NUMERICS",
 	"EDGE_CASE", "EDGE_CASE", "EDGE_CASE", "INVALID_INPUT", "INVALID_INPUT",
 	"INVALID_INPUT", "INVALID_INPUT", "INVALID_INPUT", "INVALID_INPUT",
-	"INVALID_INPUT",
+	"INVALID_INPUT", "FUNCTIONALITY", "EDGE_CASE",
 };
 static const char *const flag_desc[] = {
 	"The feedback makes the rule equal to backpropagation (FA with B_l = W_l^T; "
@@ -118,6 +127,14 @@ static const char *const flag_desc[] = {
 	"A loss name outside NOT-LOSS-1/2 (expected error unknown_loss).",
 	"A leaky_relu slope that is not finite, written as a string as in VEC-NUM-2 "
 	"(expected error invalid_parameter, NOT-ACT-6).",
+	"Some softmax_ce target row does not sum to 1: non-negative multiples of 1/256 "
+	"summing exactly to 0.5, 2 or 0.75, or a row with a negative entry, so tau = sum_k t_k "
+	"is exact and not 1. NOT-LOSS-2 gives dl/dy_k = tau p_k - t_k; implementations that "
+	"use p - t instead of tau*p - t fail these.",
+	"Some relu or leaky_relu pre-activation is exactly 0 with gauge G(a) = 0 (a row of "
+	"W_l that is all zeros with b_l entry 0), so it is not a tie (NOT-TOL-4): every "
+	"implementation must use relu'(0) = 0 and leaky'(0) = s (NOT-ACT-4/5). "
+	"Implementations with f'(0) = 1 (or relu'(0) = 1) fail these.",
 };
 #define NFLAGS (sizeof flag_names / sizeof flag_names[0])
 
@@ -223,6 +240,14 @@ static size_t Woff(const netspec *ns, size_t l) // offset of W_l
 	size_t s = 0;
 	for (size_t k = 1; k < l; k++)
 		s += ns->n[k] * ns->n[k - 1];
+	return s;
+}
+
+static size_t blen_upto(const netspec *ns, size_t l) // offset of b_l
+{
+	size_t s = 0;
+	for (size_t k = 1; k < l; k++)
+		s += ns->n[k];
 	return s;
 }
 
@@ -473,6 +498,10 @@ static cro_status run_json(int file_rule, const char *variant, json_t *network,
 		if (!read_mat(json_array_get(W, l - 1), ns->n[l], ns->n[l - 1], fc->in.W, &fc->Wl) ||
 		    !read_vec(json_array_get(b, l - 1), ns->n[l], fc->in.b, &fc->bl))
 			return CRO_ERR_SIZE_MISMATCH;
+	// SS-IN-4, SS-ERR-1: a sign-symmetry test holds exactly one of M and
+	// scale; holding both is size_mismatch whatever the variant.
+	if (file_rule == R_SS && json_object_get(input, "M") && json_object_get(input, "scale"))
+		return CRO_ERR_SIZE_MISMATCH;
 	if (fb_key(orule)) {
 		json_t *f = json_object_get(input, fb_key(orule));
 		if (orule == CRO_RULE_SS_USF) {
@@ -592,6 +621,43 @@ static void identity_check(gen *g, const netspec *ns, const cro_out *r, const cr
 		g->id_worst = worst;
 }
 
+// Does some softmax_ce target row sum to anything but 1 (tau != 1,
+// NOT-LOSS-2)? The generator's targets are multiples of 1/256, so the sum is
+// exact.
+static int unnormalized_targets(const netspec *ns, const inputs *in)
+{
+	if (ns->loss != CRO_LOSS_SOFTMAX_CE)
+		return 0;
+	size_t nL = ns->n[ns->L];
+	for (size_t s = 0; s < in->N; s++) {
+		double tau = 0.0;
+		for (size_t k = 0; k < nL; k++)
+			tau += in->t[s * nL + k];
+		if (tau != 1.0)
+			return 1;
+	}
+	return 0;
+}
+
+// Number of relu / leaky_relu pre-activations that are exactly 0 with gauge
+// 0: f'(0) of NOT-ACT-4/5 applies in every implementation (not a tie,
+// NOT-TOL-4).
+static size_t exact_zero_preacts(const netspec *ns, size_t N, const cro_out *o)
+{
+	size_t bn = blen(ns), count = 0;
+	for (size_t s = 0; s < N; s++) {
+		size_t off = 0;
+		for (size_t l = 0; l < ns->L; l++) {
+			if (ns->act[l] == CRO_ACT_RELU || ns->act[l] == CRO_ACT_LEAKY_RELU)
+				for (size_t i = 0; i < ns->n[l + 1]; i++)
+					if (o->a[s * bn + off + i] == 0.0 && o->a_gauge[s * bn + off + i] == 0.0)
+						count++;
+			off += ns->n[l + 1];
+		}
+	}
+	return count;
+}
+
 // Adds a valid (or, with planned_tie, acceptable) test. Returns 0 when the
 // input turned out to have an unplanned relu tie (the caller draws again).
 static int add_valid(gen *g, json_t *grp, const netspec *ns, const inputs *in,
@@ -703,6 +769,10 @@ static int add_valid(gen *g, json_t *grp, const netspec *ns, const inputs *in,
 		add_flag(g, flags, "Width1");
 	if (in->N == 1)
 		add_flag(g, flags, "Batch1");
+	if (unnormalized_targets(ns, in))
+		add_flag(g, flags, "UnnormalizedTarget");
+	if (exact_zero_preacts(ns, in->N, o) > 0)
+		add_flag(g, flags, "ExactZeroPreactivation");
 	json_object_set_new(t, "flags", flags);
 	json_object_set_new(t, "input", input);
 	json_object_set_new(t, "result", json_string(ties > 0 ? "acceptable" : "valid"));
@@ -754,6 +824,55 @@ static void add_invalid(gen *g, json_t *grp, json_t *input, const char *error,
 
 // ---------------------------------------------------------------- inputs
 
+// Gaps between sorted random cut points of [0, total]: nL non-negative
+// integers summing to total.
+static void cut_gaps(gen *g, size_t nL, size_t total, size_t *gap)
+{
+	size_t cut[11];
+	cut[0] = 0;
+	for (size_t k = 1; k < nL; k++) {
+		size_t c = I(g, 0, total), j = k;
+		while (j > 1 && cut[j - 1] > c) {
+			cut[j] = cut[j - 1];
+			j--;
+		}
+		cut[j] = c;
+	}
+	cut[nL] = total;
+	for (size_t k = 0; k < nL; k++)
+		gap[k] = cut[k + 1] - cut[k];
+}
+
+// Target row s of N for the UnnormalizedTarget cases (NOT-LOSS-2 with
+// tau != 1). Entries are multiples of 1/256, so tau = sum_k t_k is exact in
+// any order. Non-negative rows sum to 0.5, 2 or 0.75 (the first row's total
+// drawn, the next rows cycling); with TGT_NEGATIVE the last row instead has
+// one entry in [-1, -1/256] and the others in [0, 1], its sum drawn again
+// until it is not 1.
+static void unnormalized_row(gen *g, size_t nL, size_t s, size_t N, double *t)
+{
+	static const size_t totals[] = { 128, 512, 192 }; // 0.5, 2, 0.75 times 256
+	static size_t first;
+	if (s == 0)
+		first = I(g, 0, 2);
+	if (g->tmode == TGT_NEGATIVE && s + 1 == N) {
+		for (;;) {
+			size_t neg = I(g, 0, nL - 1);
+			double tau = 0.0;
+			for (size_t k = 0; k < nL; k++) {
+				t[k] = k == neg ? -(double)I(g, 1, 256) / 256.0 : (double)I(g, 0, 256) / 256.0;
+				tau += t[k];
+			}
+			if (tau != 1.0)
+				return;
+		}
+	}
+	size_t gap[10];
+	cut_gaps(g, nL, totals[(first + s) % 3], gap);
+	for (size_t k = 0; k < nL; k++)
+		t[k] = (double)gap[k] / 256.0;
+}
+
 static void rand_targets(gen *g, const netspec *ns, inputs *in)
 {
 	size_t nL = ns->n[ns->L];
@@ -762,6 +881,8 @@ static void rand_targets(gen *g, const netspec *ns, inputs *in)
 		if (ns->loss == CRO_LOSS_MSE) {
 			for (size_t k = 0; k < nL; k++)
 				t[k] = U(g, -1.4, 1.4);
+		} else if (g->tmode != TGT_PROB) {
+			unnormalized_row(g, nL, s, in->N, t);
 		} else if (gsl_rng_uniform(g->r) < 0.3) {
 			// One-hot.
 			size_t hot = I(g, 0, nL - 1);
@@ -1346,6 +1467,222 @@ static void error_groups(gen *g)
 	}
 }
 
+// ---------------------------------------------------------------- added cases
+
+// Dies unless the last test of grp carries flag f (the case was drawn to
+// have it).
+static void require_flag(json_t *grp, const char *f, const char *what)
+{
+	json_t *tests = json_object_get(grp, "tests");
+	json_t *flags = json_object_get(json_array_get(tests, json_array_size(tests) - 1), "flags");
+	size_t i;
+	json_t *e;
+	json_array_foreach(flags, i, e)
+		if (strcmp(json_string_value(e), f) == 0)
+			return;
+	die("%s: flag %s missing", what, f);
+}
+
+// UnnormalizedTarget: softmax_ce targets with tau = sum_k t_k != 1
+// (NOT-LOSS-2), depths 1-3, batch 1 and > 1, one case per group with a
+// negative target entry. Identity cases are checked against BP as usual.
+static void unnormalized_target_groups(gen *g)
+{
+	for (size_t L = 1; L <= 3; L++)
+		for (int k = 0; k < 2; k++) {
+			netspec ns = rand_net(g, L, CRO_LOSS_SOFTMAX_CE);
+			if (k == 0) // the usual identity logits
+				set_act(g, &ns, L - 1, CRO_ACT_IDENTITY);
+			g->variant = next_variant(g);
+			json_t *grp = new_group(g, net_json(&ns));
+			const char *un = "target rows sum to 0.5, 2 or 0.75 (tau != 1)";
+			const char *ng = "last target row has a negative entry (tau != 1)";
+			g->tmode = TGT_UNNORM;
+			valid_test(g, grp, &ns, 1, REG_NORMAL, 0, 0, un);
+			require_flag(grp, "UnnormalizedTarget", un);
+			valid_test(g, grp, &ns, rand_batch(g), REG_NORMAL, 0, 0, un);
+			require_flag(grp, "UnnormalizedTarget", un);
+			valid_test(g, grp, &ns, rand_batch(g), REG_NORMAL, identity_possible(g, &ns), 0, un);
+			require_flag(grp, "UnnormalizedTarget", un);
+			g->tmode = TGT_NEGATIVE;
+			valid_test(g, grp, &ns, rand_batch(g), REG_NORMAL, 0, 0, ng);
+			require_flag(grp, "UnnormalizedTarget", ng);
+			if (k == 1) {
+				valid_test(g, grp, &ns, 1, REG_NORMAL, 0, 0, ng);
+				require_flag(grp, "UnnormalizedTarget", ng);
+			}
+			g->tmode = TGT_PROB;
+		}
+}
+
+// Would f'(0) = 1 change this case's outputs? For each layer l with a zero
+// unit z_l: a leaky_relu unit needs db_l[z_l] != 0 (its incoming error is
+// nonzero in some sample); a hidden relu unit needs delta_{l+1} nonzero in
+// some sample (some db_{l+1} entry != 0), without which nothing reaches it.
+// An output relu unit has the error e_z, nonzero for these random targets.
+static int zero_units_sensitive(gen *g, const netspec *ns, const inputs *in, const size_t *zrow)
+{
+	static outbuf ob;
+	outbuf_init(&ob);
+	int orule = oracle_rule(g);
+	cro_net net = as_cro(ns);
+	size_t nL = ns->n[ns->L];
+	cro_status st = cro_grad(&net, orule, in->N, in->W, Wlen(ns), in->b, blen(ns), in->fb,
+	                         cro_fb_len(&net, orule), in->x, in->N * ns->n[0], in->t,
+	                         in->N * nL, &ob.o);
+	if (st != CRO_OK)
+		return 1; // add_valid decides
+	for (size_t l = 1; l <= ns->L; l++) {
+		const double *db = ob.o.db + blen_upto(ns, l);
+		if (ns->act[l - 1] == CRO_ACT_LEAKY_RELU && db[zrow[l - 1]] == 0.0)
+			return 0;
+		if (ns->act[l - 1] == CRO_ACT_RELU && l < ns->L) {
+			const double *dbn = ob.o.db + blen_upto(ns, l + 1);
+			int any = 0;
+			for (size_t k = 0; k < ns->n[l + 1]; k++)
+				any |= dbn[k] != 0.0;
+			if (!any)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+// ExactZeroPreactivation: rows of W_l that are all zeros with the b_l entry
+// 0, in hidden and output layers, so a relu / leaky_relu pre-activation is
+// exactly 0 with G(a) = 0 in every sample (not a tie, NOT-TOL-4); the spec's
+// f'(0) (NOT-ACT-4/5) decides the gradients. Batch > 1.
+static void zero_preact_groups(gen *g)
+{
+	static const int acts[4][3] = {
+		{ CRO_ACT_RELU, CRO_ACT_LEAKY_RELU, -1 },
+		{ CRO_ACT_LEAKY_RELU, CRO_ACT_RELU, CRO_ACT_RELU },
+		{ CRO_ACT_RELU, CRO_ACT_LEAKY_RELU, CRO_ACT_LEAKY_RELU },
+		{ CRO_ACT_LEAKY_RELU, CRO_ACT_RELU, -1 },
+	};
+	static inputs in;
+	for (int c = 0; c < 4; c++) {
+		netspec ns;
+		memset(&ns, 0, sizeof ns);
+		ns.L = acts[c][2] < 0 ? 2 : 3;
+		ns.loss = c % 2 ? CRO_LOSS_SOFTMAX_CE : CRO_LOSS_MSE;
+		for (size_t l = 0; l <= ns.L; l++)
+			ns.n[l] = I(g, 2, 6);
+		for (size_t l = 0; l < ns.L; l++)
+			set_act(g, &ns, l, acts[c][l]);
+		g->variant = next_variant(g);
+		json_t *grp = new_group(g, net_json(&ns));
+		char nc[160];
+		net_comment(&ns, nc, sizeof nc);
+		for (int v = 0; v < 3; v++) {
+			size_t N = rand_batch(g);
+			int identity = v == 1 && identity_possible(g, &ns);
+			size_t zrow[MAXL];
+			int done = 0;
+			for (int attempt = 0; attempt < 50 && !done; attempt++) {
+				rand_inputs(g, &ns, N, REG_NORMAL, 0, &in);
+				// One zero row per layer; the zeros come before the
+				// feedback so identity feedback sees them.
+				for (size_t l = 1; l <= ns.L; l++) {
+					zrow[l - 1] = I(g, 0, ns.n[l] - 1);
+					double *Wl = in.W + Woff(&ns, l);
+					for (size_t j = 0; j < ns.n[l - 1]; j++)
+						Wl[zrow[l - 1] * ns.n[l - 1] + j] = 0.0;
+					in.b[blen_upto(&ns, l) + zrow[l - 1]] = 0.0;
+				}
+				make_feedback(g, &ns, identity, &in);
+				if (!zero_units_sensitive(g, &ns, &in, zrow))
+					continue;
+				char comment[320];
+				size_t k = (size_t)snprintf(comment, sizeof comment, "%s, batch %zu, %s"
+				                            "a = 0 with G(a) = 0 at unit ", nc, N,
+				                            identity ? "identity feedback, " : "");
+				for (size_t l = 1; l <= ns.L && k < sizeof comment; l++)
+					k += (size_t)snprintf(comment + k, sizeof comment - k, "%s%zu of layer %zu",
+					                      l > 1 ? ", " : "", zrow[l - 1], l);
+				if (k < sizeof comment)
+					snprintf(comment + k, sizeof comment - k,
+					         " (zero row of W_l, b_l entry 0): f'(0) of NOT-ACT-4/5, not a tie");
+				done = add_valid(g, grp, &ns, &in, comment, identity, 0, REG_ZERO);
+				if (done)
+					require_flag(grp, "ExactZeroPreactivation", comment);
+			}
+			if (!done)
+				die("exact-zero pre-activation case could not be drawn");
+		}
+	}
+}
+
+// SS-ERR-1, SS-API-1: feedback arrays whose lengths fit no variant, at
+// depth >= 2 (expected error size_mismatch).
+static void ss_size_groups(gen *g)
+{
+	static inputs in;
+	static const char *const variants[] = { "frSF", "brSF", "uSF" };
+	for (size_t L = 2; L <= 3; L++) {
+		netspec ns;
+		memset(&ns, 0, sizeof ns);
+		ns.L = L;
+		ns.n[0] = 3; ns.n[1] = 4; ns.n[2] = L == 2 ? 2 : 3; ns.n[3] = 2;
+		ns.loss = CRO_LOSS_MSE;
+		set_act(g, &ns, 0, CRO_ACT_TANH);
+		set_act(g, &ns, 1, L == 2 ? CRO_ACT_IDENTITY : CRO_ACT_RELU);
+		if (L == 3)
+			set_act(g, &ns, 2, CRO_ACT_IDENTITY);
+		rand_inputs(g, &ns, 3, REG_NORMAL, 0, &in);
+		// Both feedback forms of this input, for mixing.
+		static inputs ms, sc;
+		ms = in;
+		sc = in;
+		g->variant = "frSF";
+		make_feedback(g, &ns, 0, &ms);
+		g->variant = "uSF";
+		make_feedback(g, &ns, 0, &sc);
+		json_t *Mj = fb_json(&ns, CRO_RULE_SS_FRSF, ms.fb);
+		json_t *Sj = fb_json(&ns, CRO_RULE_SS_USF, sc.fb);
+		for (int v = 0; v < 3; v++) {
+			g->variant = variants[v];
+			int usf = v == 2;
+			json_t *grp = new_group(g, net_json(&ns));
+			json_t *base = input_json(&ns, oracle_rule(g), usf ? &sc : &ms), *c;
+			char msg[160];
+			c = json_deep_copy(base);
+			json_object_set_new(c, usf ? "scale" : "M", json_array());
+			snprintf(msg, sizeof msg, "%s is [] at depth %zu (SS-API-1: neither form's lengths)",
+			         usf ? "scale" : "M", L);
+			add_invalid(g, grp, c, "size_mismatch", "SizeMismatch", msg);
+			c = json_deep_copy(base);
+			json_object_set_new(c, usf ? "M" : "scale", json_deep_copy(usf ? Mj : Sj));
+			snprintf(msg, sizeof msg, "both M and scale given, each of the right length (SS-IN-4)");
+			add_invalid(g, grp, c, "size_mismatch", "SizeMismatch", msg);
+			if (L == 3 && v != 1) {
+				c = json_deep_copy(base);
+				json_object_del(c, usf ? "scale" : "M");
+				json_object_set_new(c, usf ? "M" : "scale", json_deep_copy(usf ? Mj : Sj));
+				snprintf(msg, sizeof msg, "%s given instead of %s", usf ? "M" : "scale",
+				         usf ? "scale" : "M");
+				add_invalid(g, grp, c, "size_mismatch", "SizeMismatch", msg);
+			}
+			if (L == 3 && v == 0) {
+				c = json_deep_copy(base);
+				json_t *M = json_object_get(c, "M");
+				json_array_append(M, json_array_get(M, json_array_size(M) - 1));
+				add_invalid(g, grp, c, "size_mismatch", "SizeMismatch",
+				            "M has 3 matrices, not L - 1 = 2 (the last repeated)");
+			}
+			if (L == 3 && v == 2) {
+				c = json_deep_copy(base);
+				json_array_remove(json_object_get(c, "scale"), 1);
+				add_invalid(g, grp, c, "size_mismatch", "SizeMismatch",
+				            "scale has 1 entry, not L - 1 = 2");
+			}
+			json_decref(base);
+		}
+		json_decref(Mj);
+		json_decref(Sj);
+	}
+}
+
 // ---------------------------------------------------------------- output
 
 typedef struct {
@@ -1540,6 +1877,12 @@ static char *generate(int rule, size_t *text_len)
 	shape_groups(&g);
 	tie_groups(&g);
 	error_groups(&g);
+	// Added after the original plan so the earlier cases keep their
+	// random draws, ids and tcIds.
+	unnormalized_target_groups(&g);
+	zero_preact_groups(&g);
+	if (rule == R_SS)
+		ss_size_groups(&g);
 
 	// Number the tests and check that no two ask the same question.
 	size_t n = 0, gi, ti;
