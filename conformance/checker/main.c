@@ -44,7 +44,7 @@ static const char usage_main[] =
 "examples:\n"
 "  credit check\n"
 "  credit check --rule fa --case 17 --verbose\n"
-"  credit check --impl 'python3 conformance/adapters/python/adapter.py' --junit out.xml\n"
+"  credit check --impl '/usr/bin/python3 conformance/adapters/python/credit_adapter.py' --junit out.xml\n"
 "  echo '{\"rule\":\"bp\",\"network\":{\"widths\":[1,1],\"activations\":[{\"name\":\"identity\"}],\"loss\":\"mse\"},\"input\":{\"W\":[[[2.0]]],\"b\":[[0.5]],\"x\":[[1.0]],\"t\":[[0.0]]}}' | credit run\n";
 
 static const char usage_check[] =

@@ -2,6 +2,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "vectors.h"
 
+// The most weights one case may hold (the vectors hold at most a few hundred).
+#define CK_MAX_WEIGHTS 10000000
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -168,12 +171,15 @@ static int get_expected(const where *w, ck_case *c, const json_t *t)
 			return TFAIL(w, "network.widths[%zu] is not a width between 1 and 10^6", l);
 		c->widths[l] = n;
 		if (l > 0) {
+			// Both factors are at most 10^6, so the product fits; the running
+			// sum is capped at once, so it never wraps, and no file can make
+			// the loader allocate more than about 320 MB for one case.
 			c->dW_len += n * c->widths[l - 1];
 			c->db_len += n;
+			if (c->dW_len > CK_MAX_WEIGHTS)
+				return TFAIL(w, "network too large: more than %d weights", CK_MAX_WEIGHTS);
 		}
 	}
-	if (c->dW_len > 100000000)
-		return TFAIL(w, "network too large");
 	if (!json_is_object(ex) || !json_is_object(ga) || !json_is_object(to))
 		return TFAIL(w, "a %s test needs the objects expected, gauge and tolerance",
 		             c->result == CK_VALID ? "valid" : "acceptable");
