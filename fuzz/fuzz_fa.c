@@ -1,0 +1,13 @@
+// fuzz_fa.c: AFL++ / libFuzzer target for cr_fa_grad (ref/credit.h), compared
+// with the GSL oracle by the shared differential harness (fuzz_net.h).
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fuzz_net.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return cr_fuzz_net(CR_FUZZ_FA, data, size);
+}

@@ -1,0 +1,485 @@
+// fuzz_net.c: the differential harness of the network-level fuzz targets
+// (fuzz_net.h). ref/ (ref/credit.h) is compared with the GSL oracle
+// (conformance/oracle/oracle.h), which never calls ref/.
+//
+// Input layout (every byte read past the end is a filler, so any input,
+// even an empty one, decodes to a call):
+//   depth        1 byte, L = byte % 7 (0..6; 0 is zero_size)
+//   widths       L + 1 bytes, n = 0 when (byte & 31) == 0, else 1 + byte % 4
+//   batch        1 byte, 0 when (byte & 31) == 0, else 1 + byte % 3
+//   activations  L bytes, kind = byte % 5, or an out-of-range kind when byte >= 0xf8
+//   loss         1 byte, kind = byte & 1, or an out-of-range kind when byte >= 0xf8
+//   perturbation 1 byte: below 0x48, one of the nine lengths (W, b, F, S, x,
+//                t, dW, db, work) is made one larger or one smaller
+//   form         1 byte (ss only): M (brSF), scale (uSF), both or neither
+//   values       the leaky slopes, then W, b, F (B, D or M), S (scale), x, t,
+//                each decoded by next_double() below: mostly ordinary numbers
+//                in [-10.9, 10.9], sometimes raw IEEE bit patterns or special
+//                values (NaN, +-Inf, subnormals, +-DBL_MAX, ...).
+// Every array is allocated with exactly the length passed for it, so that
+// ASan sees any read or write outside it.
+#include "fuzz_net.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../ref/credit.h"
+#include "../conformance/oracle/oracle.h"
+
+#define MAXL 6 // largest depth decoded (CR_MAX_DEPTH is far larger)
+
+// The byte reader: past the end it yields a deterministic filler.
+typedef struct {
+	const uint8_t *p;
+	size_t n, i;
+	uint32_t fill;
+} reader;
+
+static unsigned next_byte(reader *r)
+{
+	if (r->i < r->n)
+		return r->p[r->i++];
+	r->fill = r->fill * 1103515245u + 12345u;
+	return (unsigned)((r->fill >> 16) & 0xffu);
+}
+
+// Values chosen to sit on the edges of IEEE arithmetic and of the activations.
+static const double specials[] = {
+	0.0, -0.0, 4.9406564584124654e-324, -2.2250738585072014e-308, DBL_MAX, -DBL_MAX,
+	1e154, -1e154, 1e-160, 1e300, -1e300, 710.0, -745.5, 40.0, 0.5, 1.0,
+};
+#define NSPECIAL (sizeof specials / sizeof specials[0])
+
+// One double. Past the end of the input: an ordinary value from the filler.
+// Otherwise a tag byte chooses: 0xff a raw 8-byte IEEE pattern (NaN, Inf and
+// subnormals included), 0xfe a special value, 0xfd NaN or +-Inf; any other
+// tag with the next byte forms a 16-bit integer v and the value (v - 32768) / 3000,
+// which is not a dyadic fraction, so sums round as they do on real data.
+static double next_double(reader *r)
+{
+	if (r->i >= r->n) {
+		unsigned v = (next_byte(r) << 8) | next_byte(r);
+		return ((double)v - 32768.0) / 9000.0;
+	}
+	unsigned tag = next_byte(r);
+	if (tag == 0xffu) {
+		uint8_t raw[8];
+		double d;
+		for (size_t k = 0; k < 8; k++)
+			raw[k] = (uint8_t)next_byte(r);
+		memcpy(&d, raw, sizeof d);
+		return d;
+	}
+	if (tag == 0xfeu)
+		return specials[next_byte(r) % NSPECIAL];
+	if (tag == 0xfdu) {
+		unsigned k = next_byte(r) % 3;
+		return k == 0 ? NAN : (k == 1 ? INFINITY : -INFINITY);
+	}
+	unsigned v = (tag << 8) | next_byte(r);
+	return ((double)v - 32768.0) / 3000.0;
+}
+
+static const int bad_kinds[8] = {-1, 5, 6, 7, 100, INT_MAX, INT_MIN, -2};
+
+// A buffer of exactly len doubles (one byte when len is 0, so the pointer is
+// never NULL and any access is an overflow).
+static double *alloc_doubles(size_t len)
+{
+	double *p = malloc(len ? len * sizeof *p : 1);
+	if (!p) {
+		fprintf(stderr, "fuzz_net: out of memory\n");
+		abort();
+	}
+	return p;
+}
+
+// Everything one input decodes to, and the oracle's outputs.
+typedef struct {
+	int rule;
+	size_t L, batch;
+	size_t n[MAXL + 1];
+	cr_act acts[MAXL + 1];
+	int okinds[MAXL + 1];
+	double slopes[MAXL + 1];
+	int loss;
+	int form;                 // ss: 0 M, 1 scale, 2 both, 3 neither
+	int pert_which, pert_sign; // pert_which -1: no perturbation
+	// Lengths passed to ref/ (after the perturbation) and true ones.
+	size_t W_len, b_len, F_len, S_len, x_len, t_len, dW_len, db_len, work_len;
+	size_t W_true, b_true, work_true;
+	double *W, *b, *F, *S, *x, *t, *loss_out, *dW, *db, *work;
+	double *copy[6];          // copies of W, b, F, S, x, t
+} fcase;
+
+static const char *const rule_names[4] = {"bp", "fa", "dfa", "ss"};
+static const char *const form_names[4] = {"M", "scale", "both", "neither"};
+static const char *const len_names[9] = {"W", "b", "F", "S", "x", "t", "dW", "db", "work"};
+
+// Prints the decoded case, so that a crash report can be read without a debugger.
+static void describe(const fcase *c)
+{
+	fprintf(stderr, "case: rule %s, depth %zu, widths [", rule_names[c->rule], c->L);
+	for (size_t l = 0; l <= c->L; l++)
+		fprintf(stderr, "%s%zu", l ? ", " : "", c->n[l]);
+	fprintf(stderr, "], batch %zu, acts [", c->batch);
+	for (size_t l = 0; l < c->L; l++)
+		fprintf(stderr, "%s%d/%.17g", l ? ", " : "", c->acts[l].kind, c->acts[l].slope);
+	fprintf(stderr, "], loss %d", c->loss);
+	if (c->rule == CR_FUZZ_SS)
+		fprintf(stderr, ", form %s", form_names[c->form]);
+	if (c->pert_which >= 0)
+		fprintf(stderr, ", %s_len %s1", len_names[c->pert_which], c->pert_sign ? "+" : "-");
+	fprintf(stderr, "\n  lengths W %zu b %zu F %zu S %zu x %zu t %zu dW %zu db %zu work %zu\n",
+	        c->W_len, c->b_len, c->F_len, c->S_len, c->x_len, c->t_len, c->dW_len,
+	        c->db_len, c->work_len);
+}
+
+static void fail(const fcase *c, const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "fuzz_net FINDING: ");
+	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, "\n");
+	describe(c);
+	abort();
+}
+
+// The position of an error in ref/'s order of checks (ref/net.h); 10 for
+// "ok", "non_finite_result" and the oracle's gauge_overflow, which are not
+// argument errors.
+static int rank(const char *name)
+{
+	static const char *const order[] = {
+		"null_pointer", "zero_size", "size_too_large", "unknown_activation",
+		"unknown_loss", "invalid_parameter", "size_mismatch", "workspace_too_small",
+		"non_finite_input",
+	};
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+		if (strcmp(name, order[i]) == 0)
+			return (int)i + 1;
+	return 10;
+}
+
+// Applies the perturbation to length number which (0..8).
+static size_t perturb(const fcase *c, int which, size_t len)
+{
+	if (c->pert_which != which)
+		return len;
+	if (c->pert_sign)
+		return len + 1;
+	return len ? len - 1 : 0;
+}
+
+static void decode(fcase *c, int rule, reader *r)
+{
+	memset(c, 0, sizeof *c);
+	c->rule = rule;
+	c->L = next_byte(r) % 7;
+	for (size_t l = 0; l <= c->L; l++) {
+		unsigned v = next_byte(r);
+		c->n[l] = (v & 31u) == 0 ? 0 : 1 + v % 4;
+	}
+	unsigned v = next_byte(r);
+	c->batch = (v & 31u) == 0 ? 0 : 1 + v % 3;
+	for (size_t l = 0; l < c->L; l++) {
+		v = next_byte(r);
+		c->acts[l].kind = v >= 0xf8u ? bad_kinds[v - 0xf8u] : (int)(v % 5);
+		c->okinds[l] = c->acts[l].kind;
+	}
+	v = next_byte(r);
+	c->loss = v >= 0xf8u ? bad_kinds[v - 0xf8u] : (int)(v & 1u);
+	v = next_byte(r);
+	c->pert_which = v < 0x48u ? (int)(v % 9) : -1;
+	c->pert_sign = (int)((v / 9) & 1u);
+	if (rule == CR_FUZZ_SS) {
+		v = next_byte(r);
+		c->form = (v & 15u) == 0 ? 2 : ((v & 15u) == 1 ? 3 : (int)((v >> 4) & 1u));
+	}
+	for (size_t l = 0; l < c->L; l++) {
+		c->slopes[l] = c->acts[l].kind == CR_ACT_LEAKY_RELU ? next_double(r) : 0.0;
+		c->acts[l].slope = c->slopes[l];
+	}
+
+	// The lengths the widths imply (all small: no overflow).
+	size_t L = c->L, Wn = 0, bn = 0, Fn = 0, Sn = L ? L - 1 : 0;
+	for (size_t l = 1; l <= L; l++) {
+		Wn += c->n[l] * c->n[l - 1];
+		bn += c->n[l];
+	}
+	if (rule == CR_FUZZ_FA || rule == CR_FUZZ_SS) {
+		for (size_t l = 2; l <= L; l++)
+			Fn += c->n[l] * c->n[l - 1];
+	} else if (rule == CR_FUZZ_DFA) {
+		for (size_t l = 1; l < L; l++)
+			Fn += c->n[l] * c->n[L];
+	}
+	if (rule != CR_FUZZ_SS)
+		Sn = 0;
+	else if (c->form == 0)
+		Sn = 0;
+	else if (c->form == 1)
+		Fn = 0;
+	else if (c->form == 3)
+		Fn = Sn = 0;
+	c->W_true = Wn;
+	c->b_true = bn;
+	cr_net net = {c->L, c->n, c->acts, c->loss};
+	c->work_true = cr_workspace_len(&net, c->batch);
+
+	c->W_len = perturb(c, 0, Wn);
+	c->b_len = perturb(c, 1, bn);
+	c->F_len = perturb(c, 2, Fn);
+	c->S_len = perturb(c, 3, Sn);
+	c->x_len = perturb(c, 4, c->batch * (L ? c->n[0] : 0));
+	c->t_len = perturb(c, 5, c->batch * (L ? c->n[L] : 0));
+	c->dW_len = perturb(c, 6, Wn);
+	c->db_len = perturb(c, 7, bn);
+	c->work_len = perturb(c, 8, c->work_true);
+
+	double **in[6] = {&c->W, &c->b, &c->F, &c->S, &c->x, &c->t};
+	size_t lens[6] = {c->W_len, c->b_len, c->F_len, c->S_len, c->x_len, c->t_len};
+	for (size_t k = 0; k < 6; k++) {
+		*in[k] = alloc_doubles(lens[k]);
+		for (size_t i = 0; i < lens[k]; i++)
+			(*in[k])[i] = next_double(r);
+		c->copy[k] = alloc_doubles(lens[k]);
+		memcpy(c->copy[k], *in[k], lens[k] * sizeof(double));
+	}
+	c->loss_out = alloc_doubles(1);
+	c->dW = alloc_doubles(c->dW_len);
+	c->db = alloc_doubles(c->db_len);
+	c->work = alloc_doubles(c->work_len);
+}
+
+static void release(fcase *c)
+{
+	double *all[] = {c->W, c->b, c->F, c->S, c->x, c->t, c->loss_out, c->dW, c->db, c->work,
+	                 c->copy[0], c->copy[1], c->copy[2], c->copy[3], c->copy[4], c->copy[5]};
+	for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+		free(all[k]);
+}
+
+// The sentinel every output holds before the call: a NaN with a payload, so
+// an entry left unwritten on success is non-finite, and any write on an
+// error is seen bit for bit.
+static double sentinel(void)
+{
+	uint64_t bits = 0x7ff8dead5eed0001u;
+	double d;
+	memcpy(&d, &bits, sizeof d);
+	return d;
+}
+
+static void fill_sentinel(double *p, size_t len)
+{
+	double s = sentinel();
+	for (size_t i = 0; i < len; i++)
+		p[i] = s;
+}
+
+static int all_sentinel(const double *p, size_t len)
+{
+	double s = sentinel();
+	for (size_t i = 0; i < len; i++)
+		if (memcmp(&p[i], &s, sizeof s) != 0)
+			return 0;
+	return 1;
+}
+
+static cr_status call_ref(fcase *c)
+{
+	cr_net net = {c->L, c->n, c->acts, c->loss};
+	switch (c->rule) {
+	case CR_FUZZ_FA:
+		return cr_fa_grad(&net, c->batch, c->W, c->W_len, c->b, c->b_len, c->F, c->F_len,
+		                  c->x, c->x_len, c->t, c->t_len, c->loss_out, c->dW, c->dW_len,
+		                  c->db, c->db_len, c->work, c->work_len);
+	case CR_FUZZ_DFA:
+		return cr_dfa_grad(&net, c->batch, c->W, c->W_len, c->b, c->b_len, c->F, c->F_len,
+		                   c->x, c->x_len, c->t, c->t_len, c->loss_out, c->dW, c->dW_len,
+		                   c->db, c->db_len, c->work, c->work_len);
+	case CR_FUZZ_SS:
+		return cr_ss_grad(&net, c->batch, c->W, c->W_len, c->b, c->b_len, c->F, c->F_len,
+		                  c->S, c->S_len, c->x, c->x_len, c->t, c->t_len, c->loss_out,
+		                  c->dW, c->dW_len, c->db, c->db_len, c->work, c->work_len);
+	default:
+		return cr_bp_grad(&net, c->batch, c->W, c->W_len, c->b, c->b_len, c->x, c->x_len,
+		                  c->t, c->t_len, c->loss_out, c->dW, c->dW_len, c->db, c->db_len,
+		                  c->work, c->work_len);
+	}
+}
+
+// NOT-TOL-3: |got - exp| <= k u G, equality when G = 0.
+static void compare(const fcase *c, const char *field, size_t i, double got, double exp,
+                    double G, double k)
+{
+	double diff = fabs(got - exp), tol = k * CRO_U * G;
+	if (diff <= tol)
+		return;
+	fprintf(stderr, "fuzz_net FINDING: %s[%zu]: ref %.17g oracle %.17g gauge %.17g k %g "
+	        "ratio %.3g\n", field, i, got, exp, G, k, tol > 0.0 ? diff / tol : INFINITY);
+	describe(c);
+	abort();
+}
+
+// Whether the oracle's result lies within its tolerance of overflow, so that
+// ref/ may legitimately overflow where the oracle did not: some output or
+// pre-activation with |v| + k u G(v) >= DBL_MAX.
+static int near_overflow(const fcase *c, const cro_out *o, size_t a_len)
+{
+	if (fabs(o->loss) + o->k_loss * CRO_U * o->loss_gauge >= DBL_MAX)
+		return 1;
+	for (size_t i = 0; i < c->W_true; i++)
+		if (fabs(o->dW[i]) + o->k_grad * CRO_U * o->dW_gauge[i] >= DBL_MAX)
+			return 1;
+	for (size_t i = 0; i < c->b_true; i++)
+		if (fabs(o->db[i]) + o->k_grad * CRO_U * o->db_gauge[i] >= DBL_MAX)
+			return 1;
+	for (size_t i = 0; i < a_len; i++)
+		if (fabs(o->a[i]) + o->k_grad * CRO_U * o->a_gauge[i] >= DBL_MAX)
+			return 1;
+	return 0;
+}
+
+// Outcome counts, printed at exit when CR_FUZZ_STATS is set (replay builds),
+// so that one can see how many inputs reach the numeric comparison.
+enum { ST_ERROR, ST_COMPARED, ST_TIE, ST_OVERFLOW, ST_COUNT };
+static unsigned long stats[ST_COUNT];
+
+static void print_stats(void)
+{
+	fprintf(stderr, "fuzz_net: %lu argument errors, %lu compared, %lu relu ties skipped, "
+	        "%lu overflow (non_finite_result or gauge_overflow)\n", stats[ST_ERROR],
+	        stats[ST_COMPARED], stats[ST_TIE], stats[ST_OVERFLOW]);
+}
+
+int cr_fuzz_net(int rule, const uint8_t *data, size_t size)
+{
+	static int registered;
+	if (!registered) {
+		registered = 1;
+		if (getenv("CR_FUZZ_STATS"))
+			atexit(print_stats);
+	}
+	reader r = {data, size, 0, 0x2545f491u};
+	fcase c;
+	decode(&c, rule, &r);
+
+	// ref/, with every output pre-filled with the sentinel.
+	fill_sentinel(c.loss_out, 1);
+	fill_sentinel(c.dW, c.dW_len);
+	fill_sentinel(c.db, c.db_len);
+	cr_status st = call_ref(&c);
+	const char *got = cr_status_name((int)st);
+	double *in[6] = {c.W, c.b, c.F, c.S, c.x, c.t};
+	size_t lens[6] = {c.W_len, c.b_len, c.F_len, c.S_len, c.x_len, c.t_len};
+	for (size_t k = 0; k < 6; k++)
+		if (memcmp(in[k], c.copy[k], lens[k] * sizeof(double)) != 0)
+			fail(&c, "ref modified its read-only input %s (status %s)", len_names[k], got);
+	if (st != CR_OK && !(all_sentinel(c.loss_out, 1) && all_sentinel(c.dW, c.dW_len)
+	                     && all_sentinel(c.db, c.db_len)))
+		fail(&c, "ref wrote an output although it returned %s%s", got, "");
+	if (st == CR_OK) {
+		if (!isfinite(*c.loss_out))
+			fail(&c, "ref returned %s with a non-finite loss%s", got, "");
+		for (size_t i = 0; i < c.dW_len; i++)
+			if (!isfinite(c.dW[i]))
+				fail(&c, "ref returned %s with a non-finite dW%s", got, "");
+		for (size_t i = 0; i < c.db_len; i++)
+			if (!isfinite(c.db[i]))
+				fail(&c, "ref returned %s with a non-finite db%s", got, "");
+	}
+
+	// The oracle on the same arrays. Sign symmetry: uSF when only scale is
+	// given (by its length, after the perturbation), brSF (the same
+	// computation as frSF) on M otherwise.
+	int orule = CRO_RULE_BP;
+	const double *fb = NULL;
+	size_t fb_len = 0;
+	if (rule == CR_FUZZ_FA) {
+		orule = CRO_RULE_FA;
+		fb = c.F, fb_len = c.F_len;
+	} else if (rule == CR_FUZZ_DFA) {
+		orule = CRO_RULE_DFA;
+		fb = c.F, fb_len = c.F_len;
+	} else if (rule == CR_FUZZ_SS && c.S_len != 0 && c.F_len == 0) {
+		orule = CRO_RULE_SS_USF;
+		fb = c.S, fb_len = c.S_len;
+	} else if (rule == CR_FUZZ_SS) {
+		orule = CRO_RULE_SS_BRSF;
+		fb = c.F, fb_len = c.F_len;
+	}
+	cro_net onet = {c.L, c.n, c.okinds, c.slopes, c.loss};
+	size_t a_len = c.batch * c.b_true;
+	cro_out o;
+	memset(&o, 0, sizeof o);
+	o.dW = alloc_doubles(c.W_true);
+	o.dW_gauge = alloc_doubles(c.W_true);
+	o.db = alloc_doubles(c.b_true);
+	o.db_gauge = alloc_doubles(c.b_true);
+	o.a = alloc_doubles(a_len);
+	o.a_gauge = alloc_doubles(a_len);
+	cro_status ost = cro_grad(&onet, orule, c.batch, c.W, c.W_len, c.b, c.b_len, fb, fb_len,
+	                          c.x, c.x_len, c.t, c.t_len, &o);
+	const char *oname = cro_status_name((int)ost);
+	if (ost == CRO_ERR_NULL || ost == CRO_ERR_RULE)
+		fail(&c, "harness bug: the oracle returned %s (ref %s)", oname, got);
+
+	// The error ref/ must return: the oracle's, unless one of the checks only
+	// ref/ makes comes first in ref/'s order (ref/net.h).
+	const char *want = oname;
+	// Sign symmetry (SS-API-1): for depth >= 2 both or neither of M and
+	// scale is size_mismatch; for depth 1 both lengths must be 0, and the
+	// scale the oracle did not see (brSF) must then be empty.
+	if (rule == CR_FUZZ_SS && c.L >= 2 && (c.F_len != 0) == (c.S_len != 0)
+	    && rank("size_mismatch") < rank(want))
+		want = "size_mismatch";
+	if (rule == CR_FUZZ_SS && c.L == 1 && orule == CRO_RULE_SS_BRSF && c.S_len != 0
+	    && rank("size_mismatch") < rank(want))
+		want = "size_mismatch";
+	if ((c.dW_len != c.W_true || c.db_len != c.b_true) && rank("size_mismatch") < rank(want))
+		want = "size_mismatch";
+	if (c.work_len < c.work_true && rank("workspace_too_small") < rank(want))
+		want = "workspace_too_small";
+
+	if (rank(want) < 10 || rank(got) < 10) {
+		if (strcmp(want, got) != 0)
+			fail(&c, "status: ref %s, expected %s", got, want);
+		stats[ST_ERROR]++;
+	} else if (ost == CRO_OK && st == CR_OK) {
+		// Both computed. NOT-TOL-4: a relu tie may take either branch.
+		if (cro_relu_ties(&onet, c.batch, &o) != 0) {
+			stats[ST_TIE]++;
+		} else {
+			stats[ST_COMPARED]++;
+			compare(&c, "loss", 0, *c.loss_out, o.loss, o.loss_gauge, o.k_loss);
+			for (size_t i = 0; i < c.W_true; i++)
+				compare(&c, "dW", i, c.dW[i], o.dW[i], o.dW_gauge[i], o.k_grad);
+			for (size_t i = 0; i < c.b_true; i++)
+				compare(&c, "db", i, c.db[i], o.db[i], o.db_gauge[i], o.k_grad);
+		}
+	} else if (ost == CRO_OK && st == CR_ERR_NONFINITE_RESULT) {
+		if (!near_overflow(&c, &o, a_len))
+			fail(&c, "ref returned %s but the oracle's result is %s and far from overflow",
+			     got, oname);
+		stats[ST_OVERFLOW]++;
+	} else {
+		stats[ST_OVERFLOW]++;
+	}
+	// Otherwise the oracle overflowed (non_finite_result) or its gauges did
+	// (gauge_overflow): no tolerance exists, and ref/ may return either ok
+	// (checked finite above) or non_finite_result.
+
+	free(o.dW);
+	free(o.dW_gauge);
+	free(o.db);
+	free(o.db_gauge);
+	free(o.a);
+	free(o.a_gauge);
+	release(&c);
+	return 0;
+}

@@ -1,0 +1,24 @@
+// fuzz_net.h: the differential harness shared by the network-level fuzz
+// targets fuzz_bp, fuzz_fa, fuzz_dfa and fuzz_ss (fuzz/README.md).
+//
+// One call decodes a network, a batch and every array from the fuzzer's
+// bytes, calls ref/'s checked entry point cr_<rule>_grad, computes the same
+// question with the GSL oracle (conformance/oracle/oracle.h) and abort()s
+// with a printed message when the two disagree beyond the gauge tolerance
+// (NOT-TOL-3), when they disagree about the error (spec/vectors.md error
+// names), when ref/ returns a non-finite output, writes an output on an
+// error, or modifies a read-only input.
+#ifndef CR_FUZZ_NET_H
+#define CR_FUZZ_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// The entry point a target fuzzes.
+typedef enum { CR_FUZZ_BP = 0, CR_FUZZ_FA, CR_FUZZ_DFA, CR_FUZZ_SS } cr_fuzz_rule;
+
+// Runs one input; returns 0 (or aborts on a finding).
+//   data [size]
+int cr_fuzz_net(int rule, const uint8_t *data, size_t size);
+
+#endif
