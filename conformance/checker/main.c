@@ -47,6 +47,9 @@ static const char usage_main[] =
 "  credit check --impl '/usr/bin/python3 conformance/adapters/python/credit_adapter.py' --junit out.xml\n"
 "  echo '{\"rule\":\"bp\",\"network\":{\"widths\":[1,1],\"activations\":[{\"name\":\"identity\"}],\"loss\":\"mse\"},\"input\":{\"W\":[[[2.0]]],\"b\":[[0.5]],\"x\":[[1.0]],\"t\":[[0.0]]}}' | credit run\n";
 
+// Seconds between two progress lines of a long `credit check`.
+#define PROGRESS_SECONDS 5.0
+
 static const char usage_check[] =
 "usage: credit check [--rule R] [--case N] [--vectors DIR] [--junit FILE]\n"
 "                    [--impl 'COMMAND'] [--timeout SECONDS] [--verbose]\n"
@@ -75,6 +78,7 @@ static const char usage_check[] =
 "answer to it still fails); an adapter's `unsupported_rule` answer makes the\n"
 "case skipped. Protocol problems (not JSON, wrong seq, missing or extra field,\n"
 "wrong shape, non-number, adapter exit or crash, timeout) fail the case.\n"
+"A run that lasts longer than 5 s prints a progress line on stderr every 5 s.\n"
 "\n"
 "exit status: 0 when nothing failed and at least one case ran; 1 when a case\n"
 "failed or none ran; 2 on a usage error or an unreadable or invalid vector file.\n"
@@ -241,6 +245,10 @@ static int cmd_check(int argc, char **argv)
 			return 2;
 		}
 	}
+	// A slow adapter can take minutes: a progress line on stderr every
+	// PROGRESS_SECONDS (never for a run that is done sooner).
+	const double start = now();
+	double last_progress = start;
 	for (size_t r = 0; r < nrules; r++) {
 		tally t;
 		memset(&t, 0, sizeof t);
@@ -311,6 +319,11 @@ static int cmd_check(int argc, char **argv)
 				return 2;
 			}
 			ck_result_free(&res);
+			if (now() - last_progress >= PROGRESS_SECONDS) {
+				last_progress = now();
+				fprintf(stderr, "credit check: %s: %zu of %zu cases done, %zu failed, %.0f s\n",
+				        files[r].rule, k + 1, files[r].ncases, t.failed, last_progress - start);
+			}
 		}
 		printf("%s: %zu cases, %zu passed, %zu failed", files[r].rule, t.cases, t.passed, t.failed);
 		if (t.accept)
