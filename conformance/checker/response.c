@@ -87,10 +87,12 @@ static void judge_num(ck_result *r, const ck_case *c, const char *idx, double go
 	const double u = ldexp(1.0, -53);
 	double tol = k * u * G;
 	double ratio;
-	if (G == 0)
-		ratio = got == exp ? 0.0 : INFINITY; // Exact: must be equal.
+	if (got == exp)
+		ratio = 0.0; // Also when tol underflows to 0.
+	else if (G == 0)
+		ratio = INFINITY; // Exact: must be equal.
 	else
-		ratio = fabs(got - exp) / tol;
+		ratio = fabs(got - exp) / tol; // NaN (a failure) when got is NaN.
 	if (!(ratio <= r->worst))
 		r->worst = ratio;
 	if (ratio <= 1)
