@@ -94,11 +94,12 @@ typedef struct {
 } cr_net;
 
 // Number of doubles of workspace every entry point below needs for this
-// network and batch size; 0 when the network is invalid (the entry points then
-// report why).
+// network and batch size; 0 when net is NULL or the network is invalid (the
+// entry points then report why).
 /*@
-  requires valid_net: \valid_read(net);
-  requires valid_widths: net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==>
+    net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
   assigns \nothing;
 */
 size_t cr_workspace_len(const cr_net *net, size_t batch);

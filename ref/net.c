@@ -14,12 +14,16 @@
   requires valid_r: \valid(r);
   assigns *r;
   ensures value: \result != 0 ==> *r == a * b;
+  ensures pos: \result != 0 && a >= 1 && b >= 1 ==> *r >= 1;
+  ensures ge: \result != 0 && b >= 1 ==> *r >= a;
 */
 static int mul_ok(size_t a, size_t b, size_t *r)
 {
 	if (a != 0 && b > SIZE_MAX / a)
 		return 0;
 	//@ assert fits: a == 0 || a * b <= a * (SIZE_MAX / a) <= SIZE_MAX;
+	//@ assert pos: a >= 1 && b >= 1 ==> a * b >= b;
+	//@ assert ge: b >= 1 ==> a * b >= a;
 	*r = a * b;
 	return 1;
 }
@@ -102,99 +106,196 @@ static cr_status check_zero(const size_t *widths, size_t depth, size_t batch)
 
 // Check 3: computes the layout; size_too_large when the depth exceeds
 // CR_MAX_DEPTH or a length overflows size_t. Needs checks 1 and 2 passed.
+// Every array is built in a local array of its own and copied into *lay at
+// the end: separate variables let the proofs see that a write to one never
+// changes another (proofs/README.md).
 /*@
   requires valid_widths: \valid_read(widths + (0 .. depth));
   requires nonzero: depth >= 1 && batch >= 1 && \forall integer i; 0 <= i <= depth ==> widths[i] >= 1;
   requires valid_lay: \valid(lay);
   requires separated: \separated(lay, widths + (0 .. depth));
   assigns *lay;
-  ensures ok: \result == CR_OK ==> shape_ok(lay) && fb_ok(lay, rule) && lay->depth == depth &&
-    lay->batch == batch && (\forall integer i; 0 <= i <= depth ==> lay->n[i] == widths[i]) &&
-    ((rule == CR_RULE_FA || rule == CR_RULE_SS) ==> lay->F_len == lay->W_len - lay->woff[2]);
+  ensures shape: \result == CR_OK ==> shape_ok(lay);
+  ensures fb: \result == CR_OK ==> fb_ok(lay, rule);
+  ensures fixed: \result == CR_OK ==> lay->depth == depth && lay->batch == batch;
+  ensures xt: \result == CR_OK ==> lay->x_len == batch * lay->n[0] &&
+    lay->t_len == batch * lay->n[depth];
+  ensures fpos: \result == CR_OK && (rule == CR_RULE_FA || rule == CR_RULE_SS) && depth >= 2 ==>
+    lay->F_len >= 1;
 */
 static cr_status make_layout(const size_t *widths, size_t depth, size_t batch, int rule,
                              cr_layout *lay)
 {
 	if (depth > CR_MAX_DEPTH)
 		return CR_ERR_SIZE;
-	lay->depth = depth;
-	lay->batch = batch;
-	lay->n[0] = widths[0];
-	lay->woff[0] = 0;
-	lay->boff[0] = 0;
-	lay->woff[1] = 0;
-	lay->boff[1] = 0;
-	/*@
-	  loop invariant bound: 1 <= l <= depth + 1;
-	  loop invariant n: \forall integer i; 0 <= i < l ==> lay->n[i] == widths[i] && lay->n[i] >= 1;
-	  loop invariant step: \forall integer i; 1 <= i < l ==>
-	    lay->woff[i + 1] == lay->woff[i] + lay->n[i] * lay->n[i - 1] &&
-	    lay->boff[i + 1] == lay->boff[i] + lay->n[i];
-	  loop invariant mono: \forall integer k, m; 1 <= k <= m <= l ==>
-	    lay->woff[k] <= lay->woff[m] && lay->boff[k] <= lay->boff[m];
-	  loop invariant first: lay->woff[1] == 0 && lay->boff[1] == 0;
-	  loop invariant fixed: lay->depth == depth && lay->batch == batch;
-	  loop assigns l, lay->n[1 .. depth], lay->woff[2 .. depth + 1], lay->boff[2 .. depth + 1];
-	  loop variant depth + 1 - l;
-	*/
-	for (size_t l = 1; l <= depth; l++) {
-		size_t sz;
-		lay->n[l] = widths[l];
-		if (!mul_ok(lay->n[l], lay->n[l - 1], &sz)
-		    || !add_ok(lay->woff[l], sz, &lay->woff[l + 1])
-		    || !add_ok(lay->boff[l], lay->n[l], &lay->boff[l + 1]))
-			return CR_ERR_SIZE;
-	}
-	lay->W_len = lay->woff[depth + 1];
-	lay->b_len = lay->boff[depth + 1];
-
-	// Feedback offsets. B_l and M_l (l >= 2) have W_l's size, so they sit
-	// where W_l sits, shifted by the size of W_1. D_l (l < L) is n_l x n_L.
+	size_t n[CR_MAX_DEPTH + 1], wsz[CR_MAX_DEPTH + 1], fsz[CR_MAX_DEPTH + 1];
+	size_t woff[CR_MAX_DEPTH + 2], boff[CR_MAX_DEPTH + 2], foff[CR_MAX_DEPTH + 2];
 	/*@
 	  loop invariant bound: 0 <= l <= depth + 2;
-	  loop invariant zero: \forall integer i; 0 <= i < l ==> lay->foff[i] == 0;
-	  loop assigns l, lay->foff[0 .. depth + 1];
+	  loop invariant zero: \forall integer i; 0 <= i < l ==> foff[i] == 0;
+	  loop assigns l, foff[0 .. depth + 1];
 	  loop variant depth + 2 - l;
 	*/
 	for (size_t l = 0; l <= depth + 1; l++)
-		lay->foff[l] = 0;
+		foff[l] = 0;
+	/*@
+	  loop invariant bound: 0 <= l <= depth + 1;
+	  loop assigns l, fsz[0 .. depth];
+	  loop variant depth + 1 - l;
+	*/
+	for (size_t l = 0; l <= depth; l++)
+		fsz[l] = 0;
+	wsz[0] = 0;
+	woff[0] = 0;
+	boff[0] = 0;
+	woff[1] = 0;
+	boff[1] = 0;
+	/*@
+	  loop invariant bound: 0 <= l <= depth + 1;
+	  loop invariant n: \forall integer i; 0 <= i < l ==> n[i] >= 1;
+	  loop assigns l, n[0 .. depth];
+	  loop variant depth + 1 - l;
+	*/
+	for (size_t l = 0; l <= depth; l++)
+		n[l] = widths[l];
+	// w and bo are the running totals of the W and b offsets. Every width
+	// is at least 1, so n_l <= n_l n_{l-1} and bo <= w: the b offsets cannot
+	// overflow when the W offsets do not.
+	size_t w = 0, bo = 0;
+	/*@
+	  loop invariant bound: 1 <= l <= depth + 1;
+	  loop invariant wsz: \forall integer i; 1 <= i < l ==> wsz[i] == n[i] * n[i - 1] && wsz[i] >= 1;
+	  loop invariant woff: \forall integer i; 1 <= i < l ==> woff[i] + wsz[i] <= w;
+	  loop invariant w1: woff[1] == 0 && boff[1] == 0;
+	  loop invariant w0: l == 1 ==> w == 0 && bo == 0;
+	  loop invariant w2: \forall integer i; 2 <= i < l ==> woff[2] <= woff[i];
+	  loop invariant bsz: \forall integer i; 1 <= i < l ==> boff[i] + n[i] <= bo;
+	  loop invariant bcur: l >= 2 ==> bo == boff[l - 1] + n[l - 1];
+	  loop invariant bstep: \forall integer i; 2 <= i < l ==> boff[i] == boff[i - 1] + n[i - 1];
+	  loop invariant bmono: \forall integer i; 1 <= i < l - 1 ==> boff[i] + n[i] <= boff[l - 1];
+	  loop invariant bw: bo <= w;
+	  loop assigns l, w, bo, wsz[1 .. depth], woff[1 .. depth], boff[1 .. depth];
+	  loop variant depth + 1 - l;
+	*/
+	for (size_t l = 1; l <= depth; l++) {
+		size_t sz, w1;
+		woff[l] = w;
+		boff[l] = bo;
+		if (!mul_ok(n[l], n[l - 1], &sz) || !add_ok(w, sz, &w1))
+			return CR_ERR_SIZE;
+		//@ assert step: sz == n[l] * n[l - 1] && sz >= 1 && sz >= n[l] && w1 == w + sz;
+		wsz[l] = sz;
+		w = w1;
+		bo += n[l];
+	}
+	woff[depth + 1] = w;
+	boff[depth + 1] = bo;
+
+	// Feedback offsets. B_l and M_l (l >= 2) have W_l's size, so they sit
+	// where W_l sits, shifted by the size of W_1. D_l (l < L) is n_l x n_L.
+	size_t F_len = 0;
 	if (rule == CR_RULE_FA || rule == CR_RULE_SS) {
+		size_t w2 = depth >= 2 ? woff[2] : w;
+		//@ assert w2: w2 <= w;
 		/*@
-		  loop invariant bound: 2 <= l <= depth + 2;
-		  loop invariant off: \forall integer i; 2 <= i < l ==> lay->foff[i] == lay->woff[i] - lay->woff[2];
-		  loop assigns l, lay->foff[2 .. depth + 1];
-		  loop variant depth + 2 - l;
+		  loop invariant bound: 2 <= l <= depth + 1;
+		  loop invariant fb: \forall integer i; 2 <= i < l ==>
+		    fsz[i] == wsz[i] && foff[i] + fsz[i] <= w - w2;
+		  loop assigns l, foff[2 .. depth], fsz[2 .. depth];
+		  loop variant depth + 1 - l;
 		*/
-		for (size_t l = 2; l <= depth + 1; l++)
-			lay->foff[l] = lay->woff[l] - lay->woff[2];
-		lay->F_len = lay->W_len - lay->woff[2];
+		for (size_t l = 2; l <= depth; l++) {
+			//@ assert layer: w2 <= woff[l] && woff[l] + wsz[l] <= w;
+			foff[l] = woff[l] - w2;
+			fsz[l] = wsz[l];
+		}
+		foff[depth + 1] = w - w2;
+		F_len = w - w2;
 	} else if (rule == CR_RULE_DFA) {
+		// fo is the running total of the D offsets.
+		size_t fo = 0;
 		/*@
 		  loop invariant bound: 1 <= l <= depth;
-		  loop invariant first: lay->foff[1] == 0;
-		  loop invariant step: \forall integer i; 1 <= i < l ==>
-		    lay->foff[i + 1] == lay->foff[i] + lay->n[i] * lay->n[depth];
-		  loop invariant mono: \forall integer k, m; 1 <= k <= m <= l ==> lay->foff[k] <= lay->foff[m];
-		  loop assigns l, lay->foff[2 .. depth];
+		  loop invariant fb: \forall integer i; 1 <= i < l ==>
+		    fsz[i] == n[i] * n[depth] && foff[i] + fsz[i] <= fo;
+		  loop assigns l, fo, foff[1 .. depth - 1], fsz[1 .. depth - 1];
 		  loop variant depth - l;
 		*/
 		for (size_t l = 1; l < depth; l++) {
-			size_t sz;
-			if (!mul_ok(lay->n[l], lay->n[depth], &sz)
-			    || !add_ok(lay->foff[l], sz, &lay->foff[l + 1]))
+			size_t sz, f1;
+			foff[l] = fo;
+			if (!mul_ok(n[l], n[depth], &sz) || !add_ok(fo, sz, &f1))
 				return CR_ERR_SIZE;
+			//@ assert step: sz == n[l] * n[depth] && f1 == fo + sz;
+			fsz[l] = sz;
+			fo = f1;
 		}
-		lay->F_len = lay->foff[depth];
-	} else {
-		lay->F_len = 0;
+		foff[depth] = fo;
+		F_len = fo;
 	}
 
 	// The samples and targets, and the workspace: a, h, delta, the sum of
 	// db (b_len each) and the sum of dW (W_len).
-	size_t four_b;
-	if (!mul_ok(batch, lay->n[0], &lay->x_len) || !mul_ok(batch, lay->n[depth], &lay->t_len)
-	    || !mul_ok(4, lay->b_len, &four_b) || !add_ok(four_b, lay->W_len, &lay->work_len))
+	size_t x_len, t_len, four_b, work_len;
+	if (!mul_ok(batch, n[0], &x_len) || !mul_ok(batch, n[depth], &t_len)
+	    || !mul_ok(4, bo, &four_b) || !add_ok(four_b, w, &work_len))
 		return CR_ERR_SIZE;
+
+	lay->depth = depth;
+	lay->batch = batch;
+	lay->W_len = w;
+	lay->b_len = bo;
+	lay->F_len = F_len;
+	lay->x_len = x_len;
+	lay->t_len = t_len;
+	lay->work_len = work_len;
+	lay->woff[depth + 1] = w;
+	lay->boff[depth + 1] = bo;
+	lay->foff[depth + 1] = foff[depth + 1];
+	/*@
+	  loop invariant bound: 0 <= l <= depth + 1;
+	  loop invariant copy_n: \forall integer i; 0 <= i < l ==> lay->n[i] == n[i];
+	  loop invariant copy_wsz: \forall integer i; 0 <= i < l ==> lay->wsz[i] == wsz[i];
+	  loop invariant copy_fsz: \forall integer i; 0 <= i < l ==> lay->fsz[i] == fsz[i];
+	  loop invariant copy_woff: \forall integer i; 0 <= i < l ==> lay->woff[i] == woff[i];
+	  loop invariant copy_boff: \forall integer i; 0 <= i < l ==> lay->boff[i] == boff[i];
+	  loop invariant copy_foff: \forall integer i; 0 <= i < l ==> lay->foff[i] == foff[i];
+	  loop invariant fixed: lay->depth == depth && lay->batch == batch && lay->W_len == w &&
+	    lay->b_len == bo && lay->F_len == F_len;
+	  loop invariant fixed_2: lay->x_len == x_len && lay->t_len == t_len &&
+	    lay->work_len == work_len;
+	  loop invariant fixed_3: lay->woff[depth + 1] == w && lay->boff[depth + 1] == bo &&
+	    lay->foff[depth + 1] == foff[depth + 1];
+	  loop assigns l, lay->n[0 .. depth], lay->wsz[0 .. depth], lay->fsz[0 .. depth],
+	    lay->woff[0 .. depth], lay->boff[0 .. depth], lay->foff[0 .. depth];
+	  loop variant depth + 1 - l;
+	*/
+	for (size_t l = 0; l <= depth; l++) {
+		lay->n[l] = n[l];
+		lay->wsz[l] = wsz[l];
+		lay->fsz[l] = fsz[l];
+		lay->woff[l] = woff[l];
+		lay->boff[l] = boff[l];
+		lay->foff[l] = foff[l];
+	}
+	// The conjuncts of shape_ok and fb_ok, one at a time.
+	//@ assert s_n: \forall integer i; 0 <= i <= depth ==> lay->n[i] >= 1;
+	/*@ assert s_w: \forall integer i; 1 <= i <= depth ==>
+	      lay->wsz[i] == lay->n[i] * lay->n[i - 1] && lay->wsz[i] >= 1; */
+	/*@ assert s_off: \forall integer i; 1 <= i <= depth ==>
+	      lay->woff[i] + lay->wsz[i] <= lay->W_len && lay->boff[i] + lay->n[i] <= lay->b_len; */
+	//@ assert s_1: lay->woff[1] == 0 && lay->boff[1] == 0;
+	/*@ assert s_step: \forall integer i; 2 <= i <= depth ==>
+	      lay->boff[i] == lay->boff[i - 1] + lay->n[i - 1]; */
+	/*@ assert s_mono: \forall integer i; 1 <= i < depth ==>
+	      lay->boff[i] + lay->n[i] <= lay->boff[depth]; */
+	//@ assert s_xt: lay->x_len == batch * lay->n[0] && lay->t_len == batch * lay->n[depth];
+	//@ assert s_work: lay->work_len == 4 * lay->b_len + lay->W_len;
+	/*@ assert f_fa: (rule == CR_RULE_FA || rule == CR_RULE_SS) ==>
+	      \forall integer i; 2 <= i <= depth ==>
+	        lay->fsz[i] == lay->wsz[i] && lay->foff[i] + lay->fsz[i] <= lay->F_len; */
+	/*@ assert f_dfa: rule == CR_RULE_DFA ==> \forall integer i; 1 <= i < depth ==>
+	      lay->fsz[i] == lay->n[i] * lay->n[depth] && lay->foff[i] + lay->fsz[i] <= lay->F_len; */
 	return CR_OK;
 }
 
@@ -202,7 +303,7 @@ size_t cr_workspace_len(const cr_net *net, size_t batch)
 {
 	// Any rule gives the same workspace length; BP computes no feedback offsets.
 	cr_layout lay;
-	if (net->widths == NULL || check_zero(net->widths, net->depth, batch) != CR_OK
+	if (net == NULL || net->widths == NULL || check_zero(net->widths, net->depth, batch) != CR_OK
 	    || make_layout(net->widths, net->depth, batch, CR_RULE_BP, &lay) != CR_OK)
 		return 0;
 	return lay.work_len;
@@ -213,7 +314,7 @@ size_t cr_workspace_len(const cr_net *net, size_t batch)
 /*@
   requires valid_net: \valid_read(net) && \valid_read(net->acts + (0 .. lay->depth - 1));
   requires valid_lay: \valid(lay) && 1 <= lay->depth <= CR_MAX_DEPTH;
-  requires separated: \separated(lay, \union(net, net->acts + (0 .. lay->depth - 1)));
+  requires separated: \separated(lay, net) && \separated(lay, net->acts + (0 .. lay->depth - 1));
   assigns lay->kind[1 .. lay->depth], lay->slope[1 .. lay->depth], lay->loss;
   ensures ok: \result == CR_OK ==> kinds_ok(lay);
 */
@@ -309,15 +410,25 @@ static cr_status check_finite(const cr_args *c)
   requires valid_acts: net != \null ==>
     net->acts == \null || net->depth == 0 || \valid_read(net->acts + (0 .. net->depth - 1));
   requires valid_lay: \valid(lay);
-  requires separated: \separated(lay, \union(net, c));
-  requires separated_widths: net != \null ==> \separated(lay, \union(net->widths + (0 .. net->depth),
-                                                          net->acts + (0 .. net->depth - 1)));
+  requires separated: \separated(lay, net) && \separated(lay, c);
+  requires separated_widths: net != \null ==> \separated(lay, net->widths + (0 .. net->depth)) &&
+    \separated(lay, net->acts + (0 .. net->depth - 1));
   assigns *lay;
-  ensures ok: \result == CR_OK ==> shape_ok(lay) && fb_ok(lay, rule) && kinds_ok(lay) &&
-    lay->batch == batch && c->W_len == lay->W_len && c->b_len == lay->b_len &&
+  ensures shape: \result == CR_OK ==> shape_ok(lay) && lay->batch == batch;
+  ensures xt: \result == CR_OK ==> lay->x_len == batch * lay->n[0] &&
+    lay->t_len == batch * lay->n[lay->depth];
+  ensures fb: \result == CR_OK ==> fb_ok(lay, rule);
+  ensures kinds: \result == CR_OK ==> kinds_ok(lay);
+  ensures lengths: \result == CR_OK ==> c->W_len == lay->W_len && c->b_len == lay->b_len &&
     c->x_len == lay->x_len && c->t_len == lay->t_len && c->dW_len == lay->W_len &&
-    c->db_len == lay->b_len && c->work_len >= lay->work_len && c->loss != \null &&
-    (rule != CR_RULE_SS ==> c->F_len == lay->F_len) &&
+    c->db_len == lay->b_len;
+  ensures work: \result == CR_OK ==> c->work_len >= lay->work_len && \valid(c->loss);
+  ensures mem: \result == CR_OK ==> \valid_read(c->W + (0 .. c->W_len - 1)) &&
+    \valid_read(c->b + (0 .. c->b_len - 1)) && \valid_read(c->F + (0 .. c->F_len - 1)) &&
+    \valid_read(c->S + (0 .. c->S_len - 1)) && \valid_read(c->x + (0 .. c->x_len - 1)) &&
+    \valid_read(c->t + (0 .. c->t_len - 1)) && \valid(c->dW + (0 .. c->dW_len - 1)) &&
+    \valid(c->db + (0 .. c->db_len - 1)) && \valid(c->work + (0 .. c->work_len - 1));
+  ensures feedback: \result == CR_OK ==> (rule != CR_RULE_SS ==> c->F_len == lay->F_len) &&
     (rule == CR_RULE_SS && c->F_len != 0 ==> c->F_len == lay->F_len) &&
     (rule == CR_RULE_SS && c->F_len == 0 && lay->depth >= 2 ==> c->S_len == lay->depth - 1);
 */
@@ -349,13 +460,15 @@ static cr_status validate(const cr_net *net, size_t batch, int rule, const cr_ar
   requires valid_xs: \valid_read(xs + (0 .. lay->n[0] - 1));
   requires valid_ah: \valid(a + (0 .. lay->b_len - 1)) && \valid(h + (0 .. lay->b_len - 1));
   requires separated: \separated(a + (0 .. lay->b_len - 1), h + (0 .. lay->b_len - 1),
-    \union(W + (0 .. lay->W_len - 1), b + (0 .. lay->b_len - 1), xs + (0 .. lay->n[0] - 1), lay));
+    \union(W + (0 .. lay->W_len - 1), b + (0 .. lay->b_len - 1), xs + (0 .. lay->n[0] - 1)));
+  requires separated_lay: \separated(lay, a + (0 .. lay->b_len - 1), h + (0 .. lay->b_len - 1));
   assigns a[0 .. lay->b_len - 1], h[0 .. lay->b_len - 1];
 */
 static void forward(const cr_layout *lay, const double *W, const double *b,
                     const double *xs, double *a, double *h)
 {
 	size_t L = lay->depth;
+	//@ assert layer1: lay->n[1] <= lay->b_len && lay->wsz[1] <= lay->W_len && lay->wsz[1] == lay->n[1] * lay->n[0];
 	cr_linalg_affine(lay->n[1], lay->n[0], W, xs, b, a);
 	cr_act_apply(lay->kind[1], lay->slope[1], lay->n[1], a, h);
 	/*@
@@ -365,6 +478,9 @@ static void forward(const cr_layout *lay, const double *W, const double *b,
 	*/
 	for (size_t l = 2; l <= L; l++) {
 		size_t o = lay->boff[l], p = lay->boff[l - 1];
+		/*@ assert layer: o + lay->n[l] <= lay->b_len && p + lay->n[l - 1] <= lay->b_len &&
+		      o == p + lay->n[l - 1] && lay->woff[l] + lay->wsz[l] <= lay->W_len &&
+		      lay->wsz[l] == lay->n[l] * lay->n[l - 1]; */
 		cr_linalg_affine(lay->n[l], lay->n[l - 1], W + lay->woff[l], h + p, b + o, a + o);
 		cr_act_apply(lay->kind[l], lay->slope[l], lay->n[l], a + o, h + o);
 	}
@@ -381,7 +497,8 @@ static void forward(const cr_layout *lay, const double *W, const double *b,
     \valid(d + (0 .. lay->b_len - 1));
   requires separated: \separated(a + (0 .. lay->b_len - 1), h + (0 .. lay->b_len - 1),
     d + (0 .. lay->b_len - 1), \union(c->W + (0 .. lay->W_len - 1), c->F + (0 .. c->F_len - 1),
-    c->S + (0 .. c->S_len - 1), lay, c));
+    c->S + (0 .. c->S_len - 1)));
+  requires separated_lay: \separated(lay, c, d + (0 .. lay->b_len - 1));
   assigns d[lay->boff[l - 1] .. lay->boff[l] - 1];
 */
 static void back(const cr_layout *lay, int rule, const cr_args *c, size_t l,
@@ -391,6 +508,14 @@ static void back(const cr_layout *lay, int rule, const cr_args *c, size_t l,
 	size_t o = lay->boff[l], p = lay->boff[l - 1];
 	int k = lay->kind[l - 1];
 	double s = lay->slope[l - 1];
+	/*@ assert layer: o + lay->n[l] <= lay->b_len && p + lay->n[l - 1] <= lay->b_len &&
+	      o == p + lay->n[l - 1] && lay->woff[l] + lay->wsz[l] <= lay->W_len &&
+	      lay->wsz[l] == lay->n[l] * lay->n[l - 1]; */
+	/*@ assert last: p + lay->n[l - 1] <= lay->boff[L] && lay->boff[L] + lay->n[L] <= lay->b_len; */
+	/*@ assert fb: ((rule == CR_RULE_FA || rule == CR_RULE_SS) ==>
+	      lay->fsz[l] == lay->wsz[l] && lay->foff[l] + lay->fsz[l] <= lay->F_len) &&
+	    (rule == CR_RULE_DFA ==> lay->fsz[l - 1] == lay->n[l - 1] * lay->n[L] &&
+	      lay->foff[l - 1] + lay->fsz[l - 1] <= lay->F_len); */
 	switch (rule) {
 	case CR_RULE_FA:
 		cr_fa_delta(lay->n[l], lay->n[l - 1], c->F + lay->foff[l], d + o, k, s,
@@ -428,7 +553,9 @@ static void back(const cr_layout *lay, int rule, const cr_args *c, size_t l,
   requires separated: \separated(a + (0 .. lay->b_len - 1), h + (0 .. lay->b_len - 1),
     d + (0 .. lay->b_len - 1), gb + (0 .. lay->b_len - 1), gW + (0 .. lay->W_len - 1),
     \union(c->W + (0 .. lay->W_len - 1), c->b + (0 .. lay->b_len - 1), c->F + (0 .. c->F_len - 1),
-    c->S + (0 .. c->S_len - 1), xs + (0 .. lay->n[0] - 1), ts + (0 .. lay->n[lay->depth] - 1), lay, c));
+    c->S + (0 .. c->S_len - 1), xs + (0 .. lay->n[0] - 1), ts + (0 .. lay->n[lay->depth] - 1)));
+  requires separated_lay: \separated(lay, c, \union(a + (0 .. lay->b_len - 1), h + (0 .. lay->b_len - 1),
+    d + (0 .. lay->b_len - 1), gb + (0 .. lay->b_len - 1), gW + (0 .. lay->W_len - 1)));
   assigns a[0 .. lay->b_len - 1], h[0 .. lay->b_len - 1], d[0 .. lay->b_len - 1],
           gb[0 .. lay->b_len - 1], gW[0 .. lay->W_len - 1];
 */
@@ -438,6 +565,8 @@ static double sample(const cr_layout *lay, int rule, const cr_args *c,
 {
 	size_t L = lay->depth;
 	size_t oL = lay->boff[L];
+	//@ assert out: oL + lay->n[L] <= lay->b_len;
+	//@ assert layer1: lay->n[1] <= lay->b_len && lay->wsz[1] <= lay->W_len && lay->wsz[1] == lay->n[1] * lay->n[0];
 	forward(lay, c->W, c->b, xs, a, h);
 	// NOT-RED-2: e = dl/dy, delta_L = f_L'(a_L) o e.
 	double l_s = cr_loss_eval(lay->loss, lay->n[L], h + oL, ts, d + oL);
@@ -459,6 +588,9 @@ static double sample(const cr_layout *lay, int rule, const cr_args *c,
 	*/
 	for (size_t l = 2; l <= L; l++) {
 		size_t o = lay->boff[l], p = lay->boff[l - 1];
+		/*@ assert layer: o + lay->n[l] <= lay->b_len && p + lay->n[l - 1] <= lay->b_len &&
+		      o == p + lay->n[l - 1] && lay->woff[l] + lay->wsz[l] <= lay->W_len &&
+		      lay->wsz[l] == lay->n[l] * lay->n[l - 1]; */
 		cr_linalg_outer_acc(lay->n[l], lay->n[l - 1], d + o, h + p, gW + lay->woff[l]);
 		cr_linalg_add_acc(lay->n[l], d + o, gb + o);
 	}
@@ -473,6 +605,10 @@ cr_status cr_net_grad(const cr_net *net, size_t batch, int rule, const cr_args *
 		return st;
 
 	size_t nb = lay.b_len, n0 = lay.n[0], nL = lay.n[lay.depth];
+	//@ assert batch: lay.batch == batch;
+	//@ assert work: lay.work_len == 4 * nb + lay.W_len;
+	//@ assert x_len: lay.x_len == batch * n0;
+	//@ assert t_len: lay.t_len == batch * nL;
 	double *a = c->work;
 	double *h = a + nb;
 	double *d = h + nb;

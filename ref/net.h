@@ -62,9 +62,11 @@ typedef struct {
 } cr_args;
 
 // The shape of a validated network and batch. Layer l (1 <= l <= L) has
-// W_l at W + woff[l] and b_l, a_l, h_l, delta_l at offset boff[l] of their
-// arrays; woff[L+1] and boff[L+1] are the totals. The feedback of layer l is
-// at F + foff[l] (B_l, M_l: l = 2..L; D_l: l = 1..L-1).
+// W_l (n_l x n_{l-1}, wsz[l] = n_l n_{l-1} entries) at W + woff[l] and b_l,
+// a_l, h_l, delta_l at offset boff[l] of their arrays; woff[L+1] and
+// boff[L+1] are the totals. The feedback matrix of layer l is at F + foff[l]
+// and has fsz[l] entries (B_l, M_l: l = 2..L; D_l: l = 1..L-1). The sizes are
+// stored so that the proofs (proofs/README.md) see every offset as linear.
 typedef struct {
 	size_t depth;
 	size_t batch;
@@ -72,6 +74,8 @@ typedef struct {
 	int kind[CR_MAX_DEPTH + 1];      // kind[l], slope[l]: activation of layer l
 	double slope[CR_MAX_DEPTH + 1];
 	size_t n[CR_MAX_DEPTH + 1];      // n_0 .. n_L
+	size_t wsz[CR_MAX_DEPTH + 1];
+	size_t fsz[CR_MAX_DEPTH + 1];
 	size_t woff[CR_MAX_DEPTH + 2];
 	size_t boff[CR_MAX_DEPTH + 2];
 	size_t foff[CR_MAX_DEPTH + 2];
@@ -79,18 +83,19 @@ typedef struct {
 } cr_layout;
 
 /*@
-  // The layout facts make_layout establishes; every offset the driver forms
-  // is linear in them.
+  // The layout facts make_layout establishes, one per layer; every offset
+  // the driver forms is linear in them (no product of two variables except
+  // inside the stored sizes wsz, fsz, x_len, t_len).
   predicate shape_ok(cr_layout *lay) =
     1 <= lay->depth <= CR_MAX_DEPTH && lay->batch >= 1 &&
     (\forall integer l; 0 <= l <= lay->depth ==> lay->n[l] >= 1) &&
     lay->woff[1] == 0 && lay->boff[1] == 0 &&
     (\forall integer l; 1 <= l <= lay->depth ==>
-        lay->woff[l + 1] == lay->woff[l] + lay->n[l] * lay->n[l - 1] &&
-        lay->boff[l + 1] == lay->boff[l] + lay->n[l]) &&
-    (\forall integer k, m; 1 <= k <= m <= lay->depth + 1 ==>
-        lay->woff[k] <= lay->woff[m] && lay->boff[k] <= lay->boff[m]) &&
-    lay->W_len == lay->woff[lay->depth + 1] && lay->b_len == lay->boff[lay->depth + 1] &&
+        lay->wsz[l] == lay->n[l] * lay->n[l - 1] && lay->wsz[l] >= 1 &&
+        lay->woff[l] + lay->wsz[l] <= lay->W_len &&
+        lay->boff[l] + lay->n[l] <= lay->b_len) &&
+    (\forall integer l; 2 <= l <= lay->depth ==> lay->boff[l] == lay->boff[l - 1] + lay->n[l - 1]) &&
+    (\forall integer l; 1 <= l < lay->depth ==> lay->boff[l] + lay->n[l] <= lay->boff[lay->depth]) &&
     lay->x_len == lay->batch * lay->n[0] && lay->t_len == lay->batch * lay->n[lay->depth] &&
     lay->work_len == 4 * lay->b_len + lay->W_len;
 
@@ -98,10 +103,10 @@ typedef struct {
   predicate fb_ok(cr_layout *lay, integer rule) =
     ((rule == CR_RULE_FA || rule == CR_RULE_SS) ==>
        \forall integer l; 2 <= l <= lay->depth ==>
-         lay->foff[l] + lay->n[l] * lay->n[l - 1] <= lay->F_len) &&
+         lay->fsz[l] == lay->wsz[l] && lay->foff[l] + lay->fsz[l] <= lay->F_len) &&
     (rule == CR_RULE_DFA ==>
        \forall integer l; 1 <= l < lay->depth ==>
-         lay->foff[l] + lay->n[l] * lay->n[lay->depth] <= lay->F_len);
+         lay->fsz[l] == lay->n[l] * lay->n[lay->depth] && lay->foff[l] + lay->fsz[l] <= lay->F_len);
 
   predicate kinds_ok(cr_layout *lay) =
     0 <= lay->loss < CR_LOSS_COUNT &&

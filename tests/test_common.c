@@ -38,6 +38,7 @@ static void test_workspace_len(void)
 	cr_act acts[3] = {{CR_ACT_TANH, 0}, {CR_ACT_RELU, 0}, {CR_ACT_IDENTITY, 0}};
 	cr_net net = {3, w, acts, CR_LOSS_MSE};
 	gsl_test(cr_workspace_len(&net, 3) == 0, "cr_workspace_len of a valid network is > 0");
+	gsl_test_int((int)cr_workspace_len(NULL, 3), 0, "cr_workspace_len: net NULL");
 
 	net.widths = NULL;
 	gsl_test_int((int)cr_workspace_len(&net, 3), 0, "cr_workspace_len: widths NULL");
