@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""credit_adapter.py: a second, independent implementation of BP, FA, DFA and
-sign symmetry in Python 3 + NumPy, and an adapter speaking the JSON Lines
-protocol of spec/protocol.md.
+"""credit_adapter.py: a second, independent implementation of BP, FA, DFA,
+sign symmetry and Kolen-Pollack in Python 3 + NumPy, and an adapter speaking
+the JSON Lines protocol of spec/protocol.md.
 
 It was written from spec/notation.md, spec/vectors.md and spec/protocol.md
 only (not from ref/ or the oracle), so `credit check --impl` on it compares
@@ -17,6 +17,7 @@ Two ways to use it:
 
       from credit_adapter import grad, CreditError
       out = grad("fa", network, inputs)    # dict: loss, dW, db (NumPy)
+      traj = trajectory("kp", network, inputs)  # dict: loss, W, b, B per step
 
   where `network` and `inputs` are the JSON objects of a request
   (spec/protocol.md, PROTO-REQ-1), e.g. parsed with json.loads.
@@ -44,6 +45,8 @@ ERRORS = ("zero_size", "size_too_large", "size_mismatch", "unknown_activation",
           "non_finite_result", "unsupported_rule")
 
 RULES = ("bp", "fa", "dfa", "ss")
+# Rules specified as training steps over a trajectory (NOT-STEP-*).
+STEP_RULES = ("kp",)
 ACTIVATIONS = ("identity", "tanh", "logistic", "relu", "leaky_relu")
 LOSSES = ("mse", "softmax_ce")
 SS_VARIANTS = ("uSF", "brSF", "frSF")
@@ -398,6 +401,75 @@ def grad(rule, network, inputs, variant=None):
 
 
 # ---------------------------------------------------------------------------
+# Rules that learn their feedback: steps and trajectories (NOT-STEP-*).
+# ---------------------------------------------------------------------------
+
+def kp_step(kw, eta, decay):
+    """One Kolen-Pollack step (KP-STEP-1..6) on validated arrays.
+
+    kw holds the keyword arguments of compute() for rule "fa" (the current
+    state W, b, B and the step's batch). Returns (loss, W', b', B');
+    raises CreditError("non_finite_result") when anything is not finite.
+    """
+    loss, dW, db = compute(**kw)                 # KP-STEP-1: FA with the current B
+    with np.errstate(all="ignore"):
+        c = 1.0 - eta * decay                    # KP-STEP-2
+        W = [c * Wl - eta * g for Wl, g in zip(kw["W"], dW)]            # KP-STEP-3
+        B = [c * Bl - eta * g.T for Bl, g in zip(kw["B"], dW[1:])]      # KP-STEP-4
+        b = [bl - eta * g for bl, g in zip(kw["b"], db)]                # KP-STEP-5
+    if not all(np.all(np.isfinite(a)) for a in W + b + B):
+        raise CreditError("non_finite_result")
+    return loss, W, b, B
+
+
+def _hyper(inp, key, positive):
+    """A hyper-parameter: finite, and > 0 (positive) or >= 0 (KP-IN-2)."""
+    v = _num(inp.get(key))
+    if v is None or not math.isfinite(v) or (v <= 0 if positive else v < 0):
+        raise CreditError("invalid_parameter", "%s must be a finite number %s 0"
+                          % (key, ">" if positive else ">="))
+    return v
+
+
+def trajectory(rule, network, inputs):
+    """The library entry point of the step rules: validates the whole
+    trajectory (NOT-STEP-2), then runs it and returns
+    {"loss": [float], "W": [[NumPy]], "b": [[NumPy]], "B": [[NumPy]]}, one
+    entry per step (NOT-STEP-3). Raises CreditError(name) on refused input.
+    """
+    if rule not in STEP_RULES:
+        raise CreditError("unsupported_rule", str(rule))
+    if not isinstance(inputs, dict):
+        raise CreditError("size_mismatch", "input is not an object")
+    eta = _hyper(inputs, "eta", True)
+    decay = _hyper(inputs, "decay", False)
+    xs, ts = inputs.get("x"), inputs.get("t")
+    if not isinstance(xs, list) or not isinstance(ts, list):
+        raise CreditError("size_mismatch", "x and t must be lists of batches")
+    if len(xs) == 0:
+        raise CreditError("zero_size", "no step")
+    if len(ts) != len(xs):
+        raise CreditError("size_mismatch", "x has %d steps, t has %d" % (len(xs), len(ts)))
+    # Every step's batch is validated against the initial state before any
+    # step runs, so a bad batch at step 3 is refused, not half computed.
+    steps = []
+    for x, t in zip(xs, ts):
+        one = dict(inputs)
+        one["x"], one["t"] = x, t
+        steps.append(parse_request("fa", network, one))
+    out = {"loss": [], "W": [], "b": [], "B": []}
+    W, b, B = steps[0]["W"], steps[0]["b"], steps[0]["B"]
+    for kw in steps:
+        kw = dict(kw, W=W, b=b, B=B)
+        loss, W, b, B = kp_step(kw, eta, decay)
+        out["loss"].append(loss)
+        out["W"].append(W)
+        out["b"].append(b)
+        out["B"].append(B)
+    return out
+
+
+# ---------------------------------------------------------------------------
 # The protocol loop (spec/protocol.md).
 # ---------------------------------------------------------------------------
 
@@ -407,6 +479,13 @@ def respond(req):
     try:
         if not isinstance(req, dict):
             raise CreditError("size_mismatch", "the request is not an object")
+        if req.get("rule") in STEP_RULES:
+            tr = trajectory(req.get("rule"), req.get("network"), req.get("input"))
+            return {"seq": seq, "output": {
+                "loss": tr["loss"],
+                "W": [[m.tolist() for m in step] for step in tr["W"]],
+                "b": [[v.tolist() for v in step] for step in tr["b"]],
+                "B": [[m.tolist() for m in step] for step in tr["B"]]}}
         out = grad(req.get("rule"), req.get("network"), req.get("input"), req.get("variant"))
     except CreditError as e:
         return {"seq": seq, "error": e.name}
