@@ -2,12 +2,15 @@
 // (conformance/checker/response.h, spec/protocol.md PROTO-RSP-*,
 // PROTO-JUDGE-*) on arbitrary bytes, against fixed cases.
 //
-// The first byte chooses the case (a valid one, an invalid one expecting
-// size_mismatch, an acceptable ReluTie one); the rest is the response line,
-// judged with seq 1. The judge must never crash, must name the case in every
-// message line (printable ASCII, '\n'-terminated), and a PASS of a valid case
-// is re-checked here independently: the response is parsed again and every
-// number compared with NOT-TOL-3, so a judge that passes a wrong answer aborts.
+// The first byte chooses the case (byte % 4: a valid one, an invalid one
+// expecting size_mismatch, an acceptable ReluTie one, all with the outputs
+// loss, dW, db; and a valid trajectory of NOT-STEP-3, loss [2], W [2][1][1][2],
+// b [2][1][1], B [2][0]); the rest is the response line, judged with seq 1.
+// The judge must never crash, must name the case in every message line
+// (printable ASCII, '\n'-terminated), and a PASS of a valid case is re-checked
+// here independently: the response is parsed again, its output compared field
+// by field with the expected value's nesting and every number with NOT-TOL-3,
+// so a judge that passes a wrong answer aborts.
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,7 +50,21 @@ static const char vector_file[] =
 	"\"gauge\":{\"loss\":1.0,\"dW\":[[[2.0,4.0]]],\"db\":[[1.0]]},"
 	"\"tolerance\":{\"loss\":30.0,\"dW\":42.0,\"db\":42.0}}]}]}";
 
-static ck_vecfile file;
+// A trajectory (NOT-STEP-3) of two steps through a depth-1 network: B holds
+// L - 1 = 0 matrices per step, so it is a list of two empty lists.
+static const char traj_file[] =
+	"{\"formatVersion\":1,\"rule\":\"kp\",\"numberOfTests\":1,"
+	"\"unitRoundoff\":1.1102230246251565e-16,\"testGroups\":[{\"network\":{\"widths\":[2,1],"
+	"\"activations\":[{\"name\":\"identity\"}],\"loss\":\"mse\"},\"tests\":["
+	"{\"tcId\":1,\"id\":\"sha256:04\",\"flags\":[],"
+	"\"input\":{\"W\":[[[0.5,-1.25]]],\"b\":[[0.1]],\"B\":[],\"eta\":0.125,\"decay\":0.0625,"
+	"\"x\":[[[1.0,2.0]],[[-1.0,0.5]]],\"t\":[[[0.5]],[[0.25]]]},"
+	"\"result\":\"valid\",\"expected\":{\"loss\":[1.7112499999999999,0.34],"
+	"\"W\":[[[[0.73,-0.79]]],[[[0.61,-0.83]]]],\"b\":[[[0.33]],[[0.27]]],\"B\":[[],[]]},"
+	"\"gauge\":{\"loss\":[6.0,2.5],\"W\":[[[[4.0,8.0]]],[[[9.0,17.0]]]],\"b\":[[[3.5]],[[7.0]]],"
+	"\"B\":[[],[]]},\"tolerance\":{\"loss\":90.0,\"W\":130.0,\"b\":130.0,\"B\":130.0}}]}]}";
+
+static ck_vecfile file, traj;
 static int loaded;
 
 static void finding(const char *what, const char *line, size_t len)
@@ -66,19 +83,37 @@ static int within(const json_t *j, double exp, double G, double k)
 	return fabs(json_number_value(j) - exp) <= k * ldexp(1.0, -53) * G;
 }
 
-// The independent re-check of a PASS on the valid case (shapes of tcId 1).
+// True when got has the nesting and lengths of the expected value shape and
+// each of its numbers is within tolerance of f's next one (*k counts them).
+static int value_right(const ck_field *f, const json_t *shape, const json_t *got, size_t *k)
+{
+	if (json_is_number(shape)) {
+		if (*k >= f->n || !within(got, f->exp[*k], f->gauge[*k], f->k))
+			return 0;
+		++*k;
+		return 1;
+	}
+	if (!json_is_array(got) || json_array_size(got) != json_array_size(shape))
+		return 0;
+	for (size_t i = 0; i < json_array_size(shape); i++)
+		if (!value_right(f, json_array_get(shape, i), json_array_get(got, i), k))
+			return 0;
+	return 1;
+}
+
+// The independent re-check of a PASS on a valid case: an output object with
+// exactly the case's fields, each right.
 static int output_right(const ck_case *c, const char *line, size_t len)
 {
 	json_t *r = json_loadb(line, len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
 	const json_t *o = json_object_get(r, "output");
-	const json_t *dW = json_array_get(json_array_get(json_object_get(o, "dW"), 0), 0);
-	const json_t *db = json_array_get(json_object_get(o, "db"), 0);
-	int ok = json_object_get(r, "error") == NULL
-	         && within(json_object_get(o, "loss"), c->loss, c->loss_gauge, c->k_loss)
-	         && json_array_size(dW) == 2 && json_array_size(db) == 1
-	         && within(json_array_get(dW, 0), c->dW[0], c->dW_gauge[0], c->k_dW)
-	         && within(json_array_get(dW, 1), c->dW[1], c->dW_gauge[1], c->k_dW)
-	         && within(json_array_get(db, 0), c->db[0], c->db_gauge[0], c->k_db);
+	int ok = json_object_get(r, "error") == NULL && json_is_object(o)
+	         && json_object_size(o) == c->nfields;
+	for (size_t i = 0; ok && i < c->nfields; i++) {
+		const ck_field *f = &c->fields[i];
+		size_t k = 0;
+		ok = value_right(f, f->shape, json_object_get(o, f->name), &k) && k == f->n;
+	}
 	json_decref(r);
 	return ok;
 }
@@ -88,14 +123,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!loaded) {
 		char err[512];
 		if (ck_vectors_parse(vector_file, sizeof vector_file - 1, "fuzz_response", "bp", &file,
-		                     err, sizeof err) != 0 || file.ncases != 3) {
-			fprintf(stderr, "fuzz_response: the embedded vector file does not load: %s\n", err);
+		                     err, sizeof err) != 0 || file.ncases != 3 ||
+		    ck_vectors_parse(traj_file, sizeof traj_file - 1, "fuzz_response_traj", "kp", &traj,
+		                     err, sizeof err) != 0 || traj.ncases != 1) {
+			fprintf(stderr, "fuzz_response: an embedded vector file does not load: %s\n", err);
 			abort();
 		}
 		loaded = 1;
 	}
-	size_t which = size ? data[0] % 3 : 0;
-	const ck_case *c = &file.cases[which];
+	size_t which = size ? data[0] % 4u : 0;
+	const ck_case *c = which < 3 ? &file.cases[which] : &traj.cases[0];
 	size_t len = size ? size - 1 : 0;
 	// An exact copy, so that a read past len is seen.
 	char *line = malloc(len ? len : 1);

@@ -80,6 +80,31 @@ put("fuzz_response", "invalid_wrong", b"\x01" + b'{"seq":1,"error":"zero_size"}'
 put("fuzz_response", "unsupported", b"\x01" + b'{"seq":1,"error":"unsupported_rule"}')
 put("fuzz_response", "acceptable", b"\x02" + b'{"seq":1,"output":{"loss":0.125,"dW":[[[-0.5,-1.0]]],"db":[[0.0]]}}')
 put("fuzz_response", "junk", b"\x00" + b'{"seq":2,"output":{"loss":"NaN"},"extra":[1e999]}')
+# Byte 3: the trajectory case (NOT-STEP-3) of fuzz_response.c.
+put("fuzz_response", "traj_exact", b"\x03" + b'{"seq":1,"output":{"loss":[1.7112499999999999,0.34],'
+    b'"W":[[[[0.73,-0.79]]],[[[0.61,-0.83]]]],"b":[[[0.33]],[[0.27]]],"B":[[],[]]}}')
+put("fuzz_response", "traj_wrong", b"\x03" + b'{"seq":1,"output":{"loss":[1.71125,0.34],'
+    b'"W":[[[[0.73,-0.79]]],[[[0.61,-0.8300001]]]],"b":[[[0.33]],[[0.27]]],"B":[[],[[]]]}}')
+
+# A vector file whose outputs are trajectories (the embedded file of
+# fuzz_response.c), until conformance/vectors/ holds one.
+put("fuzz_vectors", "traj_kp.json", compact({
+    "formatVersion": 1, "rule": "kp", "numberOfTests": 2, "unitRoundoff": 2.0 ** -53,
+    "testGroups": [{"network": {"widths": [2, 1], "activations": [{"name": "identity"}], "loss": "mse"},
+                    "tests": [{"tcId": 1, "id": "sha256:04", "flags": [],
+                               "input": {"W": [[[0.5, -1.25]]], "b": [[0.1]], "B": [], "eta": 0.125,
+                                         "decay": 0.0625, "x": [[[1.0, 2.0]], [[-1.0, 0.5]]],
+                                         "t": [[[0.5]], [[0.25]]]},
+                               "result": "valid",
+                               "expected": {"loss": [1.71125, 0.34], "W": [[[[0.73, -0.79]]], [[[0.61, -0.83]]]],
+                                            "b": [[[0.33]], [[0.27]]], "B": [[], []]},
+                               "gauge": {"loss": [6.0, 2.5], "W": [[[[4.0, 8.0]]], [[[9.0, 17.0]]]],
+                                         "b": [[[3.5]], [[7.0]]], "B": [[], []]},
+                               "tolerance": {"loss": 90.0, "W": 130.0, "b": 130.0, "B": 130.0}},
+                              {"tcId": 2, "id": "sha256:05", "flags": ["InvalidParameter"],
+                               "input": {"W": [[[0.5, -1.25]]], "b": [[0.1]], "B": [], "eta": -1.0,
+                                         "decay": 0.0625, "x": [[[1.0, 2.0]]], "t": [[[0.5]]]},
+                               "result": "invalid", "error": "invalid_parameter"}]}]}))
 
 # Network targets (layout in fuzz/fuzz_net.c). The values come from the
 # filler when the input ends, so a header alone is a complete case.

@@ -2,7 +2,11 @@
 // (spec/protocol.md, PROTO-RSP-*, PROTO-JUDGE-*; tolerances NOT-TOL-3).
 //
 // The same judge serves the in-process reference and external adapters: the
-// in-process path hands over a json_t, the external path the raw line.
+// in-process path hands over a json_t, the external path the raw line. It
+// knows no rule: a response's output is compared field by field with the
+// case's expected values (ck_field), their nesting being the shape the output
+// must have, each number judged with NOT-TOL-3 and named by its index path
+// ("W[1][0][2][3]").
 #ifndef CK_RESPONSE_H
 #define CK_RESPONSE_H
 

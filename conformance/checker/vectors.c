@@ -2,9 +2,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "vectors.h"
 
-// The most weights one case may hold (the vectors hold at most a few hundred).
-#define CK_MAX_WEIGHTS 10000000
-
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -106,105 +103,163 @@ static int tfail(const where *w, const char *fmt, ...)
 	            w->file, w->group, w->test, msg);
 }
 
-// Reads a list of `depth` matrices, matrix l being widths[l+1] x widths[l]
-// (mats = 1), or a list of `depth` vectors of widths[l+1] entries (mats = 0),
-// into out[0 .. total-1]. nonneg asks every number to be >= 0 (gauges).
-static int get_layers(const where *w, const char *field, const json_t *j, size_t depth,
-                      const size_t *widths, int mats, int nonneg, double *out)
+void ck_json_kind(const json_t *j, char *buf, size_t len)
 {
-	size_t k = 0;
-	if (!json_is_array(j))
-		return TFAIL(w, "%s is not a list", field);
-	if (json_array_size(j) != depth)
-		return TFAIL(w, "%s has %zu layers, the network has %zu", field, json_array_size(j), depth);
-	for (size_t l = 0; l < depth; l++) {
-		const json_t *m = json_array_get(j, l);
-		size_t rows = widths[l + 1], cols = mats ? widths[l] : 1;
-		if (!json_is_array(m) || json_array_size(m) != rows)
-			return TFAIL(w, "%s[%zu] is not a list of %zu %s", field, l, rows,
-			             mats ? "rows" : "numbers");
-		for (size_t i = 0; i < rows; i++) {
-			const json_t *r = json_array_get(m, i);
-			for (size_t c = 0; c < cols; c++) {
-				const json_t *e = r;
-				double v;
-				if (mats) {
-					if (!json_is_array(r) || json_array_size(r) != cols)
-						return TFAIL(w, "%s[%zu][%zu] is not a list of %zu numbers",
-						             field, l, i, cols);
-					e = json_array_get(r, c);
-				}
-				if (!get_num(e, &v) || !isfinite(v) || (nonneg && v < 0)) {
-					if (mats)
-						return TFAIL(w, "%s[%zu][%zu][%zu] is not a %snumber", field, l, i, c,
-						             nonneg ? "non-negative " : "");
-					return TFAIL(w, "%s[%zu][%zu] is not a %snumber", field, l, i,
-					             nonneg ? "non-negative " : "");
-				}
-				out[k++] = v;
-			}
-		}
+	const char *k;
+	if (len == 0)
+		return;
+	if (json_is_array(j)) {
+		snprintf(buf, len, "a list of %zu", json_array_size(j));
+		return;
 	}
+	k = !j ? "nothing" : json_is_number(j) ? "a number" : json_is_string(j) ? "a string"
+	  : json_is_object(j) ? "an object" : json_is_boolean(j) ? "a boolean" : "null";
+	snprintf(buf, len, "%s", k);
+}
+
+// An output field name (VEC-TEST-5): an identifier of at most CK_MAX_NAME
+// characters, so that it can be printed in any message as it is.
+static int is_field_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > CK_MAX_NAME || (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+// Walks expected value ex and gauge value ga of one field together, level
+// lists deep so far: checks that ga has exactly ex's nesting and lengths,
+// every expected number finite, every gauge finite and >= 0, and counts the
+// numbers into *count (the whole case's, capped at CK_MAX_NUMBERS).
+static int walk_field(const where *w, ck_path *p, const json_t *ex, const json_t *ga, int level,
+                      size_t *count)
+{
+	char kind[64];
+	if (json_is_number(ex)) {
+		double v = json_number_value(ex), g;
+		if (!isfinite(v))
+			return TFAIL(w, "expected.%s is not a finite number", p->s);
+		if (!get_num(ga, &g)) {
+			ck_json_kind(ga, kind, sizeof kind);
+			return TFAIL(w, "gauge.%s must be a number like expected.%s (got %s)", p->s, p->s, kind);
+		}
+		if (!isfinite(g) || g < 0)
+			return TFAIL(w, "gauge.%s is not a finite non-negative number", p->s);
+		if (++*count > CK_MAX_NUMBERS)
+			return TFAIL(w, "expected holds more than %d numbers", CK_MAX_NUMBERS);
+		return 0;
+	}
+	if (!json_is_array(ex)) {
+		ck_json_kind(ex, kind, sizeof kind);
+		return TFAIL(w, "expected.%s is not a number or a list of numbers (got %s)", p->s, kind);
+	}
+	if (level == CK_MAX_NESTING)
+		return TFAIL(w, "expected.%s is a list nested more than %d deep", p->s, CK_MAX_NESTING);
+	if (!json_is_array(ga) || json_array_size(ga) != json_array_size(ex)) {
+		ck_json_kind(ga, kind, sizeof kind);
+		return TFAIL(w, "gauge.%s must be a list of %zu like expected.%s (got %s)", p->s,
+		             json_array_size(ex), p->s, kind);
+	}
+	size_t len = p->len;
+	for (size_t i = 0; i < json_array_size(ex); i++) {
+		p->len = len + (size_t)snprintf(p->s + len, sizeof p->s - len, "[%zu]", i);
+		if (walk_field(w, p, json_array_get(ex, i), json_array_get(ga, i), level + 1, count))
+			return -1;
+	}
+	p->len = len;
+	p->s[len] = '\0';
 	return 0;
 }
 
-// Checks the valid/acceptable part of a test: widths, expected, gauge,
-// tolerance (VEC-TEST-5).
+// Copies the numbers of a value checked by walk_field, depth first, to
+// out[*k ..].
+static void flatten(const json_t *j, double *out, size_t *k)
+{
+	if (json_is_array(j)) {
+		for (size_t i = 0; i < json_array_size(j); i++)
+			flatten(json_array_get(j, i), out, k);
+	} else {
+		out[(*k)++] = json_number_value(j);
+	}
+}
+
+// Checks the valid/acceptable part of a test (VEC-TEST-5) and fills the
+// case's fields: expected, gauge and tolerance hold the same field names;
+// gauge has expected's shape; every tolerance is a positive number.
 static int get_expected(const where *w, ck_case *c, const json_t *t)
 {
 	const json_t *widths = json_object_get(c->network, "widths");
 	const json_t *ex = json_object_get(t, "expected");
 	const json_t *ga = json_object_get(t, "gauge");
 	const json_t *to = json_object_get(t, "tolerance");
-	size_t n;
+	const char *key;
+	json_t *v;
+	size_t n, i;
+	// VEC-GROUP-1 for a test that must succeed; the widths are not needed to
+	// judge it (its expected is the template), only checked to be sane.
 	if (!json_is_array(widths) || json_array_size(widths) < 2 || json_array_size(widths) > 65)
 		return TFAIL(w, "network.widths must be a list of 2 to 65 widths for a %s test",
 		             c->result == CK_VALID ? "valid" : "acceptable");
-	c->depth = json_array_size(widths) - 1;
-	c->widths = malloc((c->depth + 1) * sizeof *c->widths);
-	if (!c->widths)
-		return TFAIL(w, "out of memory");
-	c->dW_len = 0;
-	c->db_len = 0;
-	for (size_t l = 0; l <= c->depth; l++) {
+	for (size_t l = 0; l < json_array_size(widths); l++)
 		if (!get_size(json_array_get(widths, l), &n) || n == 0 || n > 1000000)
 			return TFAIL(w, "network.widths[%zu] is not a width between 1 and 10^6", l);
-		c->widths[l] = n;
-		if (l > 0) {
-			// Both factors are at most 10^6, so the product fits; the running
-			// sum is capped at once, so it never wraps, and no file can make
-			// the loader allocate more than about 320 MB for one case.
-			c->dW_len += n * c->widths[l - 1];
-			c->db_len += n;
-			if (c->dW_len > CK_MAX_WEIGHTS)
-				return TFAIL(w, "network too large: more than %d weights", CK_MAX_WEIGHTS);
-		}
-	}
 	if (!json_is_object(ex) || !json_is_object(ga) || !json_is_object(to))
 		return TFAIL(w, "a %s test needs the objects expected, gauge and tolerance",
 		             c->result == CK_VALID ? "valid" : "acceptable");
-	c->dW = malloc((2 * c->dW_len + 2 * c->db_len) * sizeof(double));
-	if (!c->dW)
+	if (json_object_size(ex) == 0 || json_object_size(ex) > CK_MAX_FIELDS)
+		return TFAIL(w, "expected must hold 1 to %d output fields, not %zu", CK_MAX_FIELDS,
+		             json_object_size(ex));
+	// Same names in all three: every field of expected is in gauge and
+	// tolerance, and they have no other (same sizes, keys unique).
+	json_object_foreach((json_t *)ex, key, v) {
+		double k;
+		if (!is_field_name(key))
+			return TFAIL(w, "expected has a field whose name is not an identifier of at most %d "
+			             "characters", CK_MAX_NAME);
+		if (!json_object_get(ga, key))
+			return TFAIL(w, "gauge has no field %s (expected has)", key);
+		if (!json_object_get(to, key))
+			return TFAIL(w, "tolerance has no field %s (expected has)", key);
+		if (!get_num(json_object_get(to, key), &k) || !(k > 0) || !isfinite(k))
+			return TFAIL(w, "tolerance.%s is not a positive number", key);
+	}
+	json_object_foreach((json_t *)ga, key, v)
+		if (!json_object_get(ex, key))
+			return TFAIL(w, "gauge has a field \"%.*s\" that expected has not", CK_MAX_NAME, key);
+	json_object_foreach((json_t *)to, key, v)
+		if (!json_object_get(ex, key))
+			return TFAIL(w, "tolerance has a field \"%.*s\" that expected has not", CK_MAX_NAME, key);
+	// Shapes and numbers, counted before anything is allocated.
+	c->nnums = 0;
+	json_object_foreach((json_t *)ex, key, v) {
+		ck_path p;
+		p.len = (size_t)snprintf(p.s, sizeof p.s, "%s", key);
+		if (walk_field(w, &p, v, json_object_get(ga, key), 0, &c->nnums))
+			return -1;
+	}
+	c->fields = calloc(json_object_size(ex), sizeof *c->fields);
+	c->nums = malloc((c->nnums ? 2 * c->nnums : 1) * sizeof *c->nums);
+	if (!c->fields || !c->nums)
 		return TFAIL(w, "out of memory");
-	c->dW_gauge = c->dW + c->dW_len;
-	c->db = c->dW_gauge + c->dW_len;
-	c->db_gauge = c->db + c->db_len;
-	if (json_object_size(ex) != 3 || json_object_size(ga) != 3)
-		return TFAIL(w, "expected and gauge must hold exactly loss, dW and db");
-	if (!get_num(json_object_get(ex, "loss"), &c->loss) || !isfinite(c->loss))
-		return TFAIL(w, "expected.loss is not a number");
-	if (!get_num(json_object_get(ga, "loss"), &c->loss_gauge) || !isfinite(c->loss_gauge) ||
-	    c->loss_gauge < 0)
-		return TFAIL(w, "gauge.loss is not a non-negative number");
-	if (get_layers(w, "expected.dW", json_object_get(ex, "dW"), c->depth, c->widths, 1, 0, c->dW) ||
-	    get_layers(w, "expected.db", json_object_get(ex, "db"), c->depth, c->widths, 0, 0, c->db) ||
-	    get_layers(w, "gauge.dW", json_object_get(ga, "dW"), c->depth, c->widths, 1, 1, c->dW_gauge) ||
-	    get_layers(w, "gauge.db", json_object_get(ga, "db"), c->depth, c->widths, 0, 1, c->db_gauge))
-		return -1;
-	if (!get_num(json_object_get(to, "loss"), &c->k_loss) || !(c->k_loss > 0) || !isfinite(c->k_loss) ||
-	    !get_num(json_object_get(to, "dW"), &c->k_dW) || !(c->k_dW > 0) || !isfinite(c->k_dW) ||
-	    !get_num(json_object_get(to, "db"), &c->k_db) || !(c->k_db > 0) || !isfinite(c->k_db))
-		return TFAIL(w, "tolerance must hold positive numbers loss, dW and db");
+	n = 0;
+	i = 0;
+	json_object_foreach((json_t *)ex, key, v) {
+		ck_field *f = &c->fields[i++];
+		size_t k0 = n, kg = c->nnums + n;
+		f->name = key;
+		f->shape = v;
+		f->exp = c->nums + n;
+		f->gauge = c->nums + c->nnums + n;
+		flatten(v, c->nums, &n);
+		flatten(json_object_get(ga, key), c->nums, &kg);
+		f->n = n - k0;
+		get_num(json_object_get(to, key), &f->k);
+	}
+	c->nfields = i;
 	return 0;
 }
 
@@ -266,8 +321,9 @@ static int get_test(where *w, ck_case *c, const json_t *t)
 			known |= strcmp(error_names[i], c->error) == 0;
 		if (!known)
 			return TFAIL(w, "error \"%s\" is not an error name of spec/vectors.md", c->error);
-		if (json_object_get(t, "expected"))
-			return TFAIL(w, "an invalid test has no expected outputs");
+		if (json_object_get(t, "expected") || json_object_get(t, "gauge") ||
+		    json_object_get(t, "tolerance"))
+			return TFAIL(w, "an invalid test has no expected, gauge or tolerance (VEC-TEST-5)");
 		return 0;
 	}
 	return get_expected(w, c, t);
@@ -384,8 +440,8 @@ int ck_vectors_load(const char *path, const char *want_rule, ck_vecfile *out, ch
 void ck_vectors_free(ck_vecfile *f)
 {
 	for (size_t i = 0; i < f->ncases; i++) {
-		free(f->cases[i].widths);
-		free(f->cases[i].dW);
+		free(f->cases[i].fields);
+		free(f->cases[i].nums);
 	}
 	free(f->cases);
 	free(f->name);

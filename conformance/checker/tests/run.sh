@@ -4,7 +4,9 @@
 # Needs CREDIT (the binary) and PYTHON (/usr/bin/python3 with numpy) in the
 # environment; run from the repository root. Every misbehaving adapter runs
 # under `timeout 30`, so a hang fails the test instead of blocking it.
-# Evidence for PROTO-JUDGE-1..4, PROTO-REF-1/2, PROTO-RSP-3, PROTO-IO-4.
+# Evidence for PROTO-JUDGE-1..4, PROTO-REF-1/2, PROTO-RSP-3, PROTO-IO-4, and
+# VEC-TEST-5 (output fields of any shape, trajectories included, judged
+# without rule-specific code).
 set -u
 CREDIT=${CREDIT:-build/credit}
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -99,7 +101,7 @@ expect hang 1 'FAIL bp tcId 1: no response within the timeout of 1 s; the adapte
 	"$CREDIT" check --vectors "$HAND" --impl "sh $A/hang.sh" --timeout 1
 expect wrong-seq 1 'FAIL bp tcId 1: the response is for seq 2, the request was seq 1' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py wrongseq"
-expect wrong-shape 1 'FAIL bp tcId 1: wrong shape: output.dW\[0\] must be a list of 3 rows' -- \
+expect wrong-shape 1 'FAIL bp tcId 1: wrong shape: output.dW\[0\] must be a list of 3 \(got 2\)' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py shape"
 expect missing-field 1 'FAIL bp tcId 1: output has no field db' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py missing"
@@ -109,10 +111,14 @@ expect wrong-value 1 'FAIL bp tcId 1: dW\[0\]\[0\]\[0\] got .* expected .* toler
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py perturb"
 expect output-and-error 1 'FAIL bp tcId 1: the response holds both output and error' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py both"
-expect non-number 1 'FAIL bp tcId 1: db\[0\]\[0\] is not a number' -- \
+expect non-number 1 'FAIL bp tcId 1: db\[0\]\[0\] is not a number \(got a string\)' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py nonnumber"
 expect extra-field 1 'FAIL bp tcId 1: the response has an extra field "debug"' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py extra"
+expect extra-output-field 1 'FAIL bp tcId 1: output has an extra field "dW2"' '^36 passed, 21 failed$' -- \
+	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py extraout"
+expect wrong-nesting 1 'FAIL bp tcId 1: wrong shape: output.db\[0\]\[0\] must be a number \(got a list of 1\)' -- \
+	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py nesting"
 expect over-answer 1 'FAIL bp tcId 2: the response is for seq 1, the request was seq 2' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py overanswer"
 expect long-line 1 'FAIL bp tcId 1: response line longer than 67108864 bytes \(PROTO-IO-2\); the adapter has been killed' -- \
@@ -128,14 +134,74 @@ expect corrupt-vectors 2 "$WORK/corrupt/bp.json: line [0-9]+ column [0-9]+" -- \
 sed 's/"numberOfTests": 14/"numberOfTests": 15/' "$HAND/bp.json" >"$WORK/count/bp.json"
 expect wrong-count 2 'numberOfTests does not equal the 14 tests' -- \
 	"$CREDIT" check --vectors "$WORK/count" --rule bp
-"$PYTHON" - "$HAND/fa.json" "$WORK/count/fa.json" <<'PY'
+
+# Output fields of any shape (VEC-TEST-5): a vector file whose outputs are
+# trajectories (NOT-STEP-3; W is [k][L][rows][cols]), made-up numbers,
+# answered by echo.py, an adapter that knows no rule.
+mkdir -p "$WORK/traj"
+"$PYTHON" $T/make_traj.py "$WORK/traj" || bad "make_traj.py"
+TRAJ="$WORK/traj/kp.json"
+expect traj-pass 0 '^kp: 4 cases, 4 passed, 0 failed, worst error 0 of tolerance$' '^4 passed, 0 failed$' -- \
+	"$CREDIT" check --vectors "$WORK/traj" --rule kp --impl "$PYTHON $A/echo.py $TRAJ good"
+expect traj-value 1 'FAIL kp tcId 1: W\[1\]\[0\]\[2\]\[3\] got .* expected .* tolerance .* ratio' \
+	'ACCEPTABLE kp tcId 4 \[ReluTie\]: W\[1\]\[0\]\[2\]\[3\] got' '^3 passed, 1 failed$' -- \
+	"$CREDIT" check --vectors "$WORK/traj" --rule kp --impl "$PYTHON $A/echo.py $TRAJ perturb"
+expect traj-shape 1 'FAIL kp tcId 1: wrong shape: output.W\[1\]\[0\]\[2\] must be a list of 4 \(got 3\)' \
+	'FAIL kp tcId 4: wrong shape' '^2 passed, 2 failed$' -- \
+	"$CREDIT" check --vectors "$WORK/traj" --rule kp --impl "$PYTHON $A/echo.py $TRAJ shape"
+expect traj-nesting 1 'FAIL kp tcId 1: wrong shape: output.W\[1\]\[0\]\[2\]\[3\] must be a number \(got a list of 1\)' -- \
+	"$CREDIT" check --vectors "$WORK/traj" --rule kp --impl "$PYTHON $A/echo.py $TRAJ nesting"
+expect traj-missing 1 'FAIL kp tcId 2: output has no field B' '^1 passed, 3 failed$' -- \
+	"$CREDIT" check --vectors "$WORK/traj" --rule kp --impl "$PYTHON $A/echo.py $TRAJ missing"
+expect traj-extra 1 'FAIL kp tcId 1: output has an extra field "B_next"' -- \
+	"$CREDIT" check --vectors "$WORK/traj" --rule kp --impl "$PYTHON $A/echo.py $TRAJ extra"
+
+# badvec NAME FILE PATTERN STATEMENT: FILE (a vector file) with the python
+# STATEMENT applied to t, its first test, must be refused with exit status 2
+# and a message matching PATTERN that names the file, the test, the field and
+# the index.
+badvec() {
+	local name=$1 src=$2 pat=$3 stmt=$4 rule
+	rule=$(basename "$src" .json)
+	mkdir -p "$WORK/$name"
+	"$PYTHON" - "$src" "$WORK/$name/$rule.json" "$stmt" <<'PY' || bad "$name: cannot write the file"
 import json, sys
 d = json.load(open(sys.argv[1]))
-d["testGroups"][0]["tests"][0]["expected"]["dW"][1][0].append(1.0)
+t = d["testGroups"][0]["tests"][0]
+exec(sys.argv[3])
 json.dump(d, open(sys.argv[2], "w"))
 PY
-expect bad-expected-shape 2 'fa.json: testGroups\[0\].tests\[0\] \(tcId 1\): expected.dW\[1\]\[0\] is not a list of 3 numbers' -- \
-	"$CREDIT" check --vectors "$WORK/count" --rule fa
+	expect "$name" 2 "$name/$rule.json: testGroups\\[0\\].tests\\[0\\] \\(tcId 1\\): $pat" -- \
+		"$CREDIT" check --vectors "$WORK/$name" --rule "$rule"
+}
+P='\(got a list of'
+badvec bad-expected-shape "$HAND/fa.json" "gauge.dW\[1\]\[0\] must be a list of 4 like expected.dW\[1\]\[0\] $P 3\)" \
+	't["expected"]["dW"][1][0].append(1.0)'
+badvec gauge-shape "$HAND/bp.json" "gauge.dW\[0\]\[1\] must be a list of 2 like expected.dW\[0\]\[1\] $P 1\)" \
+	't["gauge"]["dW"][0][1] = t["gauge"]["dW"][0][1][:-1]'
+badvec traj-gauge-shape "$TRAJ" "gauge.W\[1\]\[0\]\[2\] must be a list of 4 like expected.W\[1\]\[0\]\[2\] $P 3\)" \
+	'del t["gauge"]["W"][1][0][2][1]'
+badvec traj-gauge-nesting "$TRAJ" "gauge.W\[1\]\[0\]\[2\]\[3\] must be a number like expected.W\[1\]\[0\]\[2\]\[3\] $P 1\)" \
+	't["gauge"]["W"][1][0][2][3] = [1.0]'
+badvec traj-expected-string "$TRAJ" 'expected.W\[0\]\[1\]\[1\]\[2\] is not a number or a list of numbers \(got a string\)' \
+	't["expected"]["W"][0][1][1][2] = "0.5"'
+badvec too-deep "$HAND/bp.json" 'expected.loss\[0\]\[0\]\[0\]\[0\]\[0\]\[0\] is a list nested more than 6 deep' \
+	't["expected"]["loss"] = t["gauge"]["loss"] = [[[[[[[1.0]]]]]]]'
+badvec gauge-negative "$TRAJ" 'gauge.b\[0\]\[0\]\[2\] is not a finite non-negative number' \
+	't["gauge"]["b"][0][0][2] = -1.0'
+badvec gauge-missing-field "$HAND/bp.json" 'gauge has no field db \(expected has\)' 'del t["gauge"]["db"]'
+badvec tolerance-missing-field "$TRAJ" 'tolerance has no field B \(expected has\)' 'del t["tolerance"]["B"]'
+badvec expected-extra-field "$HAND/dfa.json" 'gauge has no field dB \(expected has\)' 't["expected"]["dB"] = [1.0]'
+badvec gauge-extra-field "$HAND/ss.json" 'gauge has a field "extra" that expected has not' 't["gauge"]["extra"] = 1.0'
+badvec tolerance-extra-field "$TRAJ" 'tolerance has a field "W2" that expected has not' 't["tolerance"]["W2"] = 3.0'
+badvec tolerance-zero "$TRAJ" 'tolerance.loss is not a positive number' 't["tolerance"]["loss"] = 0'
+badvec field-name "$HAND/bp.json" 'expected has a field whose name is not an identifier' \
+	'[o.update({"a b": 1.0}) for o in (t["expected"], t["gauge"], t["tolerance"])]'
+badvec invalid-with-gauge "$TRAJ" 'an invalid test has no expected, gauge or tolerance' \
+	't["result"] = "invalid"; t["error"] = "invalid_parameter"; del t["expected"]'
+badvec no-fields "$TRAJ" 'expected must hold 1 to 64 output fields, not 0' \
+	't["expected"] = {}; t["gauge"] = {}; t["tolerance"] = {}'
+
 expect missing-file 2 'nothere/bp.json: cannot open' -- "$CREDIT" check --vectors "$WORK/nothere"
 expect env-vectors 0 '^14 passed, 0 failed$' -- env CREDIT_VECTORS="$HAND" "$CREDIT" check --rule bp
 expect bad-option 2 'unknown option --frobnicate' -- "$CREDIT" check --frobnicate
@@ -170,7 +236,8 @@ for rule in ["bp", "fa", "dfa", "ss"]:
             out = r["output"]
             def flat(v):
                 return [y for x in v for y in flat(x)] if isinstance(v, list) else [v]
-            for f in ["loss", "dW", "db"]:
+            assert sorted(out) == sorted(ex), (rule, t["tcId"], sorted(out))
+            for f in ex:
                 for got, e, G in zip(flat(out[f]), flat(ex[f]), flat(ga[f]), strict=True):
                     assert abs(got - e) <= k[f] * u * G, (rule, t["tcId"], f, got, e)
             n += 1

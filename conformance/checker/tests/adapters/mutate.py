@@ -4,7 +4,7 @@ the response in the way named by argv[1] (see MODES)."""
 import json, os, subprocess, sys
 
 MODES = {"wrongseq", "shape", "missing", "errname", "perturb", "both", "nonnumber",
-         "extra", "unsupported_fa", "overanswer", "good"}
+         "extra", "extraout", "nesting", "unsupported_fa", "overanswer", "good"}
 mode = sys.argv[1]
 assert mode in MODES, mode
 ref = subprocess.Popen([os.environ["CREDIT"], "serve"], stdin=subprocess.PIPE,
@@ -30,6 +30,10 @@ for line in sys.stdin:
         resp["error"] = "size_mismatch"
     elif mode == "nonnumber" and out:
         out["db"][0][0] = str(out["db"][0][0])
+    elif mode == "extraout" and out:
+        out["dW2"] = out["dW"]
+    elif mode == "nesting" and out:
+        out["db"][0] = [[v] for v in out["db"][0]]
     elif mode == "extra":
         resp["debug"] = "<b>&'\"</b>"
     elif mode == "unsupported_fa" and req["rule"] == "fa":
