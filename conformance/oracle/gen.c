@@ -1,5 +1,6 @@
 // conformance/oracle/gen.c: `credit-oracle OUTDIR` writes the golden vectors
-// OUTDIR/{bp,fa,dfa,ss}.json and OUTDIR/SHA256SUMS (spec/vectors.md).
+// OUTDIR/{bp,fa,dfa,ss,kp}.json and OUTDIR/SHA256SUMS (spec/vectors.md). The
+// plan of the trajectory file kp.json is in gen_kp.c.
 //
 // Every random number comes from gsl_rng_mt19937 with the seed recorded in the
 // file header (VEC-FILE-1). Every valid case is computed by the oracle from its
@@ -14,7 +15,7 @@
 // Cases added later (unnormalized softmax targets, exact-zero relu / leaky
 // pre-activations, sign-symmetry feedback lengths) are drawn after the
 // original plan, so the earlier cases keep their draws, ids and tcIds.
-#include "oracle.h"
+#include "gen.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -30,17 +31,12 @@
 #include <nettle/sha2.h>
 
 #define GEN_VERSION "0.1.0"
-#define MAXL 5
-#define CAP 4096 // doubles per flat array; far above the largest case
+static const unsigned long seeds[R_COUNT] = { 20261101, 20261102, 20261103, 20261104, 20261105 };
+const char *const file_rules[R_COUNT] = { "bp", "fa", "dfa", "ss", "kp" };
 
-enum { R_BP, R_FA, R_DFA, R_SS };
-static const char *const file_rules[] = { "bp", "fa", "dfa", "ss" };
-static const unsigned long seeds[] = { 20261101, 20261102, 20261103, 20261104 };
-
-enum { REG_NORMAL, REG_SAT, REG_LARGE, REG_TINY, REG_ZERO, REG_COUNT };
 static const char *const reg_names[] = { "normal", "saturated", "large", "tiny", "zero weights" };
 
-static void die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -51,51 +47,19 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
-// ---------------------------------------------------------------- networks
-
-typedef struct {
-	size_t L;
-	size_t n[MAXL + 1];
-	int act[MAXL];
-	double slope[MAXL];
-	int loss;
-} netspec;
-
-typedef struct {
-	size_t N;
-	double W[CAP], b[CAP], fb[CAP], x[CAP], t[CAP];
-} inputs;
-
-typedef struct {
-	int rule;        // R_*
-	const char *variant; // "uSF", "brSF", "frSF" or NULL
-	gsl_rng *r;
-	json_t *groups;
-	size_t valid, invalid, acceptable;
-	cro_fd_stats fd;     // aggregated over the file
-	double id_worst;     // worst identity cross-check ratio
-	double ld_worst;     // worst error ratio against long double (ldcheck.c)
-	size_t id_checked;
-	unsigned flags_used; // bit set over flag_names
-	int tmode;           // softmax_ce targets: TGT_* (rand_targets)
-} gen;
-
-// Softmax cross-entropy target modes: probability vectors (tau = 1), rows
-// of non-negative multiples of 1/256 summing to 0.5, 2 or 0.75, or those
-// with one row holding a negative entry (NOT-LOSS-2 allows any finite t).
-enum { TGT_PROB, TGT_UNNORM, TGT_NEGATIVE };
-
 static const char *const flag_names[] = {
 	"Identity", "ReluTie", "Saturated", "LargeMagnitude", "TinyMagnitude",
 	"ZeroWeights", "Width1", "Batch1", "SizeMismatch", "ZeroSize",
 	"NonFiniteInput", "NonFiniteResult", "UnknownActivation", "UnknownLoss",
 	"InvalidParameter", "UnnormalizedTarget", "ExactZeroPreactivation",
+	"ZeroDecay", "VaryingBatch",
 };
 static const char *const flag_types[] = {
 	"IDENTITY", "NUMERICS", "NUMERICS", "NUMERICS", "NUMERICS",
 	"EDGE_CASE", "EDGE_CASE", "EDGE_CASE", "INVALID_INPUT", "INVALID_INPUT",
 	"INVALID_INPUT", "INVALID_INPUT", "INVALID_INPUT", "INVALID_INPUT",
 	"INVALID_INPUT", "FUNCTIONALITY", "EDGE_CASE",
+	"FUNCTIONALITY", "EDGE_CASE",
 };
 static const char *const flag_desc[] = {
 	"The feedback makes the rule equal to backpropagation (FA with B_l = W_l^T; "
@@ -135,6 +99,12 @@ static const char *const flag_desc[] = {
 	"W_l that is all zeros with b_l entry 0), so it is not a tie (NOT-TOL-4): every "
 	"implementation must use relu'(0) = 0 and leaky'(0) = s (NOT-ACT-4/5). "
 	"Implementations with f'(0) = 1 (or relu'(0) = 1) fail these.",
+	// Trajectory rules only (kp).
+	"The weight decay is 0, so c = 1 - eta decay = 1 exactly and W_l - B_l^T keeps "
+	"its initial value up to rounding (KP-ID-3).",
+	"The steps' batches have different numbers of samples N_s (NOT-STEP-2); each "
+	"step's loss and gradient are means over its own batch. Implementations that "
+	"keep one batch size fail these.",
 };
 #define NFLAGS (sizeof flag_names / sizeof flag_names[0])
 
@@ -147,17 +117,17 @@ static int flag_index(const char *name)
 	return -1;
 }
 
-static double U(gen *g, double lo, double hi)
+double U(gen *g, double lo, double hi)
 {
 	return lo + (hi - lo) * gsl_rng_uniform(g->r);
 }
 
-static size_t I(gen *g, size_t lo, size_t hi) // inclusive
+size_t I(gen *g, size_t lo, size_t hi) // inclusive
 {
 	return lo + (size_t)gsl_rng_uniform_int(g->r, (unsigned long)(hi - lo + 1));
 }
 
-static double pm(gen *g)
+double pm(gen *g)
 {
 	return gsl_rng_uniform(g->r) < 0.5 ? -1.0 : 1.0;
 }
@@ -165,7 +135,7 @@ static double pm(gen *g)
 // A dyadic value k/64 with 10 < |k| <= 190, avoiding +-0.5, +-1, +-2: few
 // enough bits that products of four such numbers and sums of hundreds of
 // them are exact in double.
-static double dyadic(gen *g)
+double dyadic(gen *g)
 {
 	for (;;) {
 		double k = (double)I(g, 11, 190);
@@ -180,7 +150,7 @@ static size_t rand_width(gen *g)
 	return gsl_rng_uniform(g->r) < 0.15 ? 1 : I(g, 2, 9);
 }
 
-static double rand_slope(gen *g)
+double rand_slope(gen *g)
 {
 	double u = gsl_rng_uniform(g->r);
 	if (u < 0.34)
@@ -190,7 +160,7 @@ static double rand_slope(gen *g)
 	return U(g, 0.005, 0.45);
 }
 
-static void set_act(gen *g, netspec *ns, size_t l, int kind)
+void set_act(gen *g, netspec *ns, size_t l, int kind)
 {
 	ns->act[l] = kind;
 	ns->slope[l] = kind == CRO_ACT_LEAKY_RELU ? rand_slope(g) : 0.0;
@@ -216,7 +186,7 @@ static netspec rand_net(gen *g, size_t L, int loss)
 	return ns;
 }
 
-static cro_net as_cro(const netspec *ns)
+cro_net as_cro(const netspec *ns)
 {
 	cro_net n;
 	n.depth = ns->L;
@@ -227,7 +197,7 @@ static cro_net as_cro(const netspec *ns)
 	return n;
 }
 
-static size_t Wlen(const netspec *ns)
+size_t Wlen(const netspec *ns)
 {
 	size_t s = 0;
 	for (size_t l = 1; l <= ns->L; l++)
@@ -235,7 +205,7 @@ static size_t Wlen(const netspec *ns)
 	return s;
 }
 
-static size_t Woff(const netspec *ns, size_t l) // offset of W_l
+size_t Woff(const netspec *ns, size_t l) // offset of W_l
 {
 	size_t s = 0;
 	for (size_t k = 1; k < l; k++)
@@ -243,7 +213,7 @@ static size_t Woff(const netspec *ns, size_t l) // offset of W_l
 	return s;
 }
 
-static size_t blen_upto(const netspec *ns, size_t l) // offset of b_l
+size_t blen_upto(const netspec *ns, size_t l) // offset of b_l
 {
 	size_t s = 0;
 	for (size_t k = 1; k < l; k++)
@@ -251,7 +221,7 @@ static size_t blen_upto(const netspec *ns, size_t l) // offset of b_l
 	return s;
 }
 
-static size_t blen(const netspec *ns)
+size_t blen(const netspec *ns)
 {
 	size_t s = 0;
 	for (size_t l = 1; l <= ns->L; l++)
@@ -274,7 +244,7 @@ static int oracle_rule(const gen *g)
 
 // ---------------------------------------------------------------- JSON out
 
-static json_t *jnum(double v)
+json_t *jnum(double v)
 {
 	json_t *j = json_real(v);
 	if (!j)
@@ -282,7 +252,7 @@ static json_t *jnum(double v)
 	return j;
 }
 
-static json_t *vec_json(const double *p, size_t n)
+json_t *vec_json(const double *p, size_t n)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
@@ -290,7 +260,7 @@ static json_t *vec_json(const double *p, size_t n)
 	return a;
 }
 
-static json_t *mat_json(const double *p, size_t r, size_t c)
+json_t *mat_json(const double *p, size_t r, size_t c)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < r; i++)
@@ -298,7 +268,7 @@ static json_t *mat_json(const double *p, size_t r, size_t c)
 	return a;
 }
 
-static json_t *net_json(const netspec *ns)
+json_t *net_json(const netspec *ns)
 {
 	json_t *w = json_array(), *acts = json_array();
 	for (size_t l = 0; l <= ns->L; l++)
@@ -318,7 +288,7 @@ static json_t *net_json(const netspec *ns)
 }
 
 // Lists of per-layer matrices / vectors (NOT-NET-3, NOT-FB-3).
-static json_t *W_json(const netspec *ns, const double *W)
+json_t *W_json(const netspec *ns, const double *W)
 {
 	json_t *a = json_array();
 	size_t o = 0;
@@ -329,7 +299,7 @@ static json_t *W_json(const netspec *ns, const double *W)
 	return a;
 }
 
-static json_t *b_json(const netspec *ns, const double *b)
+json_t *b_json(const netspec *ns, const double *b)
 {
 	json_t *a = json_array();
 	size_t o = 0;
@@ -363,7 +333,7 @@ static void fb_shape(const netspec *ns, int orule, size_t k, size_t *r, size_t *
 	}
 }
 
-static json_t *fb_json(const netspec *ns, int orule, const double *fb)
+json_t *fb_json(const netspec *ns, int orule, const double *fb)
 {
 	if (orule == CRO_RULE_SS_USF)
 		return vec_json(fb, ns->L - 1);
@@ -393,7 +363,7 @@ static json_t *input_json(const netspec *ns, int orule, const inputs *in)
 // ---------------------------------------------------------------- JSON in
 
 // Reads a number or one of the strings of VEC-NUM-2.
-static int read_num(json_t *j, double *v)
+int read_num(json_t *j, double *v)
 {
 	if (json_is_number(j)) {
 		*v = json_number_value(j);
@@ -410,7 +380,7 @@ static int read_num(json_t *j, double *v)
 }
 
 // Appends an r x c matrix given as a JSON list of rows; 0 on a shape mismatch.
-static int read_mat(json_t *m, size_t r, size_t c, double *out, size_t *len)
+int read_mat(json_t *m, size_t r, size_t c, double *out, size_t *len)
 {
 	if (!json_is_array(m) || json_array_size(m) != r)
 		return 0;
@@ -427,7 +397,7 @@ static int read_mat(json_t *m, size_t r, size_t c, double *out, size_t *len)
 	return 1;
 }
 
-static int read_vec(json_t *v, size_t n, double *out, size_t *len)
+int read_vec(json_t *v, size_t n, double *out, size_t *len)
 {
 	if (!json_is_array(v) || json_array_size(v) != n)
 		return 0;
@@ -445,26 +415,25 @@ typedef struct {
 	size_t Wl, bl, fbl, xl, tl;
 } flatcase;
 
-// Turns a test's JSON (network, input) into flat arrays and runs the oracle,
-// as an independent reader of the file would. Network-level errors come
-// first (the oracle's order), then shapes, then the oracle's own checks.
-static cro_status run_json(int file_rule, const char *variant, json_t *network,
-                           json_t *input, flatcase *fc, cro_out *out)
+int read_network(json_t *network, netspec *ns, cro_status *early)
 {
-	memset(&fc->ns, 0, sizeof fc->ns);
-	netspec *ns = &fc->ns;
+	memset(ns, 0, sizeof *ns);
 	json_t *widths = json_object_get(network, "widths");
 	json_t *acts = json_object_get(network, "activations");
 	size_t nw = json_array_size(widths);
-	if (nw < 2)
-		return CRO_ERR_ZERO_SIZE;
+	if (nw < 2) {
+		*early = CRO_ERR_ZERO_SIZE;
+		return 0;
+	}
 	if (nw - 1 > MAXL)
 		die("depth %zu above the generator's maximum", nw - 1);
 	ns->L = nw - 1;
 	for (size_t l = 0; l < nw; l++)
 		ns->n[l] = (size_t)json_integer_value(json_array_get(widths, l));
-	if (json_array_size(acts) != ns->L)
-		return CRO_ERR_SIZE_MISMATCH;
+	if (json_array_size(acts) != ns->L) {
+		*early = CRO_ERR_SIZE_MISMATCH;
+		return 0;
+	}
 	for (size_t l = 0; l < ns->L; l++) {
 		json_t *a = json_array_get(acts, l);
 		int k = cro_act_from_name(json_string_value(json_object_get(a, "name")));
@@ -475,6 +444,19 @@ static cro_status run_json(int file_rule, const char *variant, json_t *network,
 	}
 	int lk = cro_loss_from_name(json_string_value(json_object_get(network, "loss")));
 	ns->loss = lk < 0 ? CRO_LOSS_COUNT : lk;
+	return 1;
+}
+
+// Turns a test's JSON (network, input) into flat arrays and runs the oracle,
+// as an independent reader of the file would. Network-level errors come
+// first (the oracle's order), then shapes, then the oracle's own checks.
+static cro_status run_json(int file_rule, const char *variant, json_t *network,
+                           json_t *input, flatcase *fc, cro_out *out)
+{
+	netspec *ns = &fc->ns;
+	cro_status early;
+	if (!read_network(network, ns, &early))
+		return early;
 	int orule = CRO_RULE_BP;
 	if (file_rule == R_FA) orule = CRO_RULE_FA;
 	if (file_rule == R_DFA) orule = CRO_RULE_DFA;
@@ -541,7 +523,7 @@ static void sha256_hex(const char *data, size_t len, char hex[65])
 }
 
 // VEC-TEST-2: sha256 of the compact, key-sorted canonical input.
-static json_t *test_id(gen *g, json_t *network, json_t *input)
+json_t *test_id(gen *g, json_t *network, json_t *input)
 {
 	json_t *c = json_object();
 	json_object_set_new(c, "rule", json_string(file_rules[g->rule]));
@@ -576,7 +558,7 @@ static void outbuf_init(outbuf *b)
 
 static outbuf ob_rule, ob_bp;
 
-static json_t *new_group(gen *g, json_t *network)
+json_t *new_group(gen *g, json_t *network)
 {
 	json_t *grp = json_object();
 	json_object_set_new(grp, "network", network);
@@ -587,7 +569,7 @@ static json_t *new_group(gen *g, json_t *network)
 	return grp;
 }
 
-static void add_flag(gen *g, json_t *flags, const char *f)
+void add_flag(gen *g, json_t *flags, const char *f)
 {
 	g->flags_used |= 1u << flag_index(f);
 	json_array_append_new(flags, json_string(f));
@@ -624,7 +606,7 @@ static void identity_check(gen *g, const netspec *ns, const cro_out *r, const cr
 // Does some softmax_ce target row sum to anything but 1 (tau != 1,
 // NOT-LOSS-2)? The generator's targets are multiples of 1/256, so the sum is
 // exact.
-static int unnormalized_targets(const netspec *ns, const inputs *in)
+int unnormalized_targets(const netspec *ns, const inputs *in)
 {
 	if (ns->loss != CRO_LOSS_SOFTMAX_CE)
 		return 0;
@@ -873,7 +855,7 @@ static void unnormalized_row(gen *g, size_t nL, size_t s, size_t N, double *t)
 		t[k] = (double)gap[k] / 256.0;
 }
 
-static void rand_targets(gen *g, const netspec *ns, inputs *in)
+void rand_targets(gen *g, const netspec *ns, inputs *in)
 {
 	size_t nL = ns->n[ns->L];
 	for (size_t s = 0; s < in->N; s++) {
@@ -1073,7 +1055,7 @@ static void check_dfa_product_exact(const netspec *ns, const inputs *in)
 	}
 }
 
-static void net_comment(const netspec *ns, char *buf, size_t len)
+void net_comment(const netspec *ns, char *buf, size_t len)
 {
 	size_t k = (size_t)snprintf(buf, len, "depth %zu, widths ", ns->L);
 	for (size_t l = 0; l <= ns->L && k < len; l++)
@@ -1270,7 +1252,7 @@ static void tie_groups(gen *g)
 // ---------------------------------------------------------------- errors
 
 // Replaces entry path [i][j][k] (k < 0: [i][j]) of input[key] by a string.
-static void poke_str(json_t *input, const char *key, size_t i, size_t j, long k, const char *s)
+void poke_str(json_t *input, const char *key, size_t i, size_t j, long k, const char *s)
 {
 	json_t *a = json_array_get(json_object_get(input, key), i);
 	if (k < 0) {
@@ -1471,7 +1453,7 @@ static void error_groups(gen *g)
 
 // Dies unless the last test of grp carries flag f (the case was drawn to
 // have it).
-static void require_flag(json_t *grp, const char *f, const char *what)
+void require_flag(json_t *grp, const char *f, const char *what)
 {
 	json_t *tests = json_object_get(grp, "tests");
 	json_t *flags = json_object_get(json_array_get(tests, json_array_size(tests) - 1), "flags");
@@ -1779,13 +1761,13 @@ static void emit(sbuf *b, json_t *v, int ind)
 	sb_str(b, "}");
 }
 
-static int same_bits(double a, double b)
+int same_bits(double a, double b)
 {
 	return memcmp(&a, &b, sizeof a) == 0;
 }
 
 // Compares a JSON list of matrices or vectors with a flat array.
-static void cmp_list(json_t *j, const double *v, size_t *k, const char *what)
+void cmp_list(json_t *j, const double *v, size_t *k, const char *what)
 {
 	size_t i;
 	json_t *e;
@@ -1873,16 +1855,20 @@ static char *generate(int rule, size_t *text_len)
 	gsl_rng_set(g.r, seeds[rule]);
 	g.groups = json_array();
 
-	coverage_groups(&g);
-	shape_groups(&g);
-	tie_groups(&g);
-	error_groups(&g);
-	// Added after the original plan so the earlier cases keep their
-	// random draws, ids and tcIds.
-	unnormalized_target_groups(&g);
-	zero_preact_groups(&g);
-	if (rule == R_SS)
-		ss_size_groups(&g);
+	if (rule == R_KP) {
+		kp_plan(&g);
+	} else {
+		coverage_groups(&g);
+		shape_groups(&g);
+		tie_groups(&g);
+		error_groups(&g);
+		// Added after the original plan so the earlier cases keep their
+		// random draws, ids and tcIds.
+		unnormalized_target_groups(&g);
+		zero_preact_groups(&g);
+		if (rule == R_SS)
+			ss_size_groups(&g);
+	}
 
 	// Number the tests and check that no two ask the same question.
 	size_t n = 0, gi, ti;
@@ -1905,7 +1891,9 @@ static char *generate(int rule, size_t *text_len)
 	json_object_set_new(root, "schema", json_string("vectors.schema.json"));
 	json_object_set_new(root, "formatVersion", json_integer(1));
 	json_object_set_new(root, "rule", json_string(file_rules[rule]));
-	json_object_set_new(root, "specRevision", json_string("1"));
+	// kp follows spec revision 2 (NOT-STEP-*); the gradient files still
+	// follow revision 1, which revision 2 left unchanged for them.
+	json_object_set_new(root, "specRevision", json_string(rule == R_KP ? "2" : "1"));
 	json_t *gj = json_object();
 	json_object_set_new(gj, "name", json_string("credit-oracle"));
 	json_object_set_new(gj, "version", json_string(GEN_VERSION));
@@ -1926,7 +1914,17 @@ static char *generate(int rule, size_t *text_len)
 	if (rule == R_BP)
 		json_array_append_new(hdr, json_string("Every BP gradient entry was checked against "
 		                                       "gsl_deriv_central of the loss (see conformance/oracle/fd.c)."));
-	else
+	else if (rule == R_KP) {
+		json_array_append_new(hdr, json_string("Each test is a trajectory of k steps (NOT-STEP-*): "
+		                                       "expected.loss[s] is the loss of step s + 1, expected.W[s], "
+		                                       "b[s], B[s] the state after it; one tolerance factor per "
+		                                       "field (NOT-STEP-5, r = 3), one gauge per value (NOT-STEP-4)."));
+		json_array_append_new(hdr, json_string("Every valid trajectory was recomputed in long double "
+		                                       "(conformance/oracle/ldcheck.c) and checked for the "
+		                                       "contraction W_l - B_l^T = c^s (W_l,0 - B_l,0^T) of KP-ID-1 "
+		                                       "at every step; Identity cases have B_l = W_l^T bit for bit "
+		                                       "at every step (KP-ID-2)."));
+	} else
 		json_array_append_new(hdr, json_string("Identity cases were checked against BP; "
 		                                       "other cases have no exact reference."));
 	json_object_set_new(root, "header", hdr);
@@ -1935,7 +1933,8 @@ static char *generate(int rule, size_t *text_len)
 		if (g.flags_used & (1u << f)) {
 			json_t *nobj = json_object();
 			json_object_set_new(nobj, "bugType", json_string(flag_types[f]));
-			json_object_set_new(nobj, "description", json_string(flag_desc[f]));
+			const char *d = rule == R_KP ? kp_flag_desc(flag_names[f]) : NULL;
+			json_object_set_new(nobj, "description", json_string(d ? d : flag_desc[f]));
 			json_object_set_new(notes, flag_names[f], nobj);
 		}
 	json_object_set_new(root, "notes", notes);
@@ -1945,9 +1944,18 @@ static char *generate(int rule, size_t *text_len)
 	sbuf b = { 0 };
 	emit(&b, root, 0);
 	sb_str(&b, "\n");
-	verify_text(&g, b.p);
+	if (rule == R_KP)
+		kp_verify_text(&g, b.p);
+	else
+		verify_text(&g, b.p);
 
-	if (rule == R_BP)
+	if (rule == R_KP)
+		printf("%-3s: %zu tests (%zu valid, %zu invalid, %zu acceptable), %zu steps, "
+		       "%zu identity trajectories with B = W^T bit for bit, KP-ID-1 contraction "
+		       "worst ratio %.3g over %zu entries, worst long double ratio %.3g, %zu bytes\n",
+		       file_rules[rule], n, g.valid, g.invalid, g.acceptable, g.steps, g.id_checked,
+		       g.contr_worst, g.contr_checked, g.ld_worst, b.len);
+	else if (rule == R_BP)
 		printf("%-3s: %zu tests (%zu valid, %zu invalid, %zu acceptable), FD entries "
 		       "%zu checked, %zu skipped at kinks, worst FD ratio %.3g, worst long double "
 		       "ratio %.3g, %zu bytes\n",
@@ -1970,17 +1978,17 @@ int main(int argc, char **argv)
 {
 	if (argc != 2) {
 		fprintf(stderr, "usage: credit-oracle OUTDIR\n"
-		        "Writes OUTDIR/{bp,fa,dfa,ss}.json and OUTDIR/SHA256SUMS.\n");
+		        "Writes OUTDIR/{bp,fa,dfa,ss,kp}.json and OUTDIR/SHA256SUMS.\n");
 		return 2;
 	}
 	// All files are built and verified before any is written, so a
 	// generator error leaves OUTDIR as it was.
-	char *text[R_SS + 1];
-	size_t len[R_SS + 1];
-	for (int r = R_BP; r <= R_SS; r++)
+	char *text[R_COUNT];
+	size_t len[R_COUNT];
+	for (int r = R_BP; r < R_COUNT; r++)
 		text[r] = generate(r, &len[r]);
 	char sums[1024] = "", path[4096], hex[65];
-	for (int r = R_BP; r <= R_SS; r++) {
+	for (int r = R_BP; r < R_COUNT; r++) {
 		snprintf(path, sizeof path, "%s/%s.json", argv[1], file_rules[r]);
 		write_file(path, text[r], len[r]);
 		sha256_hex(text[r], len[r], hex);

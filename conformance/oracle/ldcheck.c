@@ -47,30 +47,22 @@ static ld ld_act(int kind, ld s, ld a, ld *d)
 	}
 }
 
-static ld sgnl(double v)
+static ld sgnl(ld v)
 {
-	return v > 0.0 ? 1.0L : (v < 0.0 ? -1.0L : 0.0L);
+	return v > 0.0L ? 1.0L : (v < 0.0L ? -1.0L : 0.0L);
 }
 
-double cro_ld_ratio(const cro_net *net, int rule, size_t batch,
-                    const double *W, const double *b, const double *fb,
-                    const double *x, const double *t, const cro_out *out)
+// Offsets of W_l, b_l and of the rule's feedback matrix of layer l (B_l / M_l
+// for l >= 2, D_l for l < L), and the feedback length.
+static size_t offsets(const cro_net *net, int rule, size_t *wo, size_t *bo, size_t *fo)
 {
-	if (LDBL_MANT_DIG < 64)
-		return -1.0;
 	const size_t L = net->depth, *n = net->widths;
-	size_t Wn = cro_W_len(net), bn = cro_b_len(net), maxw = 0;
-	size_t wo[CRO_MAX_DEPTH + 2], bo[CRO_MAX_DEPTH + 2], fo[CRO_MAX_DEPTH + 2];
 	size_t o1 = 0, o2 = 0, o3 = 0;
-	for (size_t l = 0; l <= L; l++)
-		if (n[l] > maxw)
-			maxw = n[l];
 	for (size_t l = 1; l <= L; l++) {
 		wo[l] = o1; bo[l] = o2;
 		o1 += n[l] * n[l - 1];
 		o2 += n[l];
 	}
-	// Offsets of the feedback matrices: fo[l] for B_l / M_l (l >= 2) or D_l.
 	for (size_t l = 1; l <= L; l++) {
 		fo[l] = o3;
 		if (rule == CRO_RULE_DFA && l < L)
@@ -79,13 +71,32 @@ double cro_ld_ratio(const cro_net *net, int rule, size_t batch,
 		          rule == CRO_RULE_SS_FRSF) && l >= 2)
 			o3 += n[l] * n[l - 1];
 	}
+	return rule == CRO_RULE_SS_USF ? L - 1 : o3;
+}
+
+// The rule's batch sums in long double: *loss = sum_n l^(n), dW and db the
+// sums of delta h^T and delta (not yet divided by N). W, b, fb are the state
+// in long double. Returns 0 when memory runs out.
+static int ld_grad(const cro_net *net, int rule, size_t batch, const ld *W, const ld *b,
+                   const ld *fb, const double *x, const double *t, ld *loss_sum, ld *dW, ld *db)
+{
+	const size_t L = net->depth, *n = net->widths;
+	size_t Wn = cro_W_len(net), bn = cro_b_len(net), maxw = 0;
+	size_t wo[CRO_MAX_DEPTH + 2], bo[CRO_MAX_DEPTH + 2], fo[CRO_MAX_DEPTH + 2];
+	for (size_t l = 0; l <= L; l++)
+		if (n[l] > maxw)
+			maxw = n[l];
+	offsets(net, rule, wo, bo, fo);
 	ld *h = calloc((L + 1) * maxw, sizeof(ld)), *d = calloc((L + 1) * maxw, sizeof(ld));
 	ld *dl = calloc((L + 1) * maxw, sizeof(ld)), *e = calloc(maxw, sizeof(ld));
-	ld *dW = calloc(Wn, sizeof(ld)), *db = calloc(bn, sizeof(ld));
-	if (!h || !d || !dl || !e || !dW || !db) {
-		free(h); free(d); free(dl); free(e); free(dW); free(db);
-		return -1.0;
+	if (!h || !d || !dl || !e) {
+		free(h); free(d); free(dl); free(e);
+		return 0;
 	}
+	for (size_t i = 0; i < Wn; i++)
+		dW[i] = 0.0L;
+	for (size_t i = 0; i < bn; i++)
+		db[i] = 0.0L;
 #define H(l, i) h[(l) * maxw + (i)]
 #define DD(l, i) d[(l) * maxw + (i)]
 #define DL(l, i) dl[(l) * maxw + (i)]
@@ -98,7 +109,7 @@ double cro_ld_ratio(const cro_net *net, int rule, size_t batch,
 			for (size_t i = 0; i < n[l]; i++) {
 				ld a = b[bo[l] + i];
 				for (size_t j = 0; j < n[l - 1]; j++)
-					a += (ld)W[wo[l] + i * n[l - 1] + j] * H(l - 1, j);
+					a += W[wo[l] + i * n[l - 1] + j] * H(l - 1, j);
 				ld dv;
 				H(l, i) = ld_act(net->acts[l - 1], sl, a, &dv);
 				DD(l, i) = dv;
@@ -132,7 +143,7 @@ double cro_ld_ratio(const cro_net *net, int rule, size_t batch,
 				ld g = 0.0L;
 				if (rule == CRO_RULE_DFA) { // D_{l-1} delta_L
 					for (size_t k = 0; k < n[L]; k++)
-						g += (ld)fb[fo[l - 1] + j * n[L] + k] * DL(L, k);
+						g += fb[fo[l - 1] + j * n[L] + k] * DL(L, k);
 				} else {
 					for (size_t i = 0; i < n[l]; i++) {
 						size_t wi = wo[l] + i * n[l - 1] + j; // W_l[i][j]
@@ -140,9 +151,9 @@ double cro_ld_ratio(const cro_net *net, int rule, size_t batch,
 						if (rule == CRO_RULE_FA)
 							f = fb[fo[l] + j * n[l] + i]; // B_l[j][i]
 						else if (rule == CRO_RULE_SS_USF)
-							f = fabsl((ld)fb[l - 2]) * sgnl(W[wi]);
+							f = fabsl(fb[l - 2]) * sgnl(W[wi]);
 						else if (rule == CRO_RULE_SS_BRSF || rule == CRO_RULE_SS_FRSF)
-							f = fabsl((ld)fb[fo[l] + i * n[l - 1] + j]) * sgnl(W[wi]);
+							f = fabsl(fb[fo[l] + i * n[l - 1] + j]) * sgnl(W[wi]);
 						else
 							f = W[wi];
 						g += f * DL(l, i);
@@ -161,23 +172,136 @@ double cro_ld_ratio(const cro_net *net, int rule, size_t batch,
 #undef H
 #undef DD
 #undef DL
+	*loss_sum = loss;
+	free(h); free(d); free(dl); free(e);
+	return 1;
+}
+
+// |got - exact| / (k u G), 0 when equal, +inf when G = 0 and they differ.
+static double ratio(ld exact, double got, double G, double k)
+{
+	ld diff = fabsl((ld)got - exact), tol = (ld)k * (ld)CRO_U * (ld)G;
+	return tol > 0.0L ? (double)(diff / tol) : (diff > 0.0L ? INFINITY : 0.0);
+}
+
+static ld *ld_copy(const double *v, size_t n)
+{
+	ld *c = calloc(n ? n : 1, sizeof(ld));
+	if (c)
+		for (size_t i = 0; i < n; i++)
+			c[i] = v[i];
+	return c;
+}
+
+double cro_ld_ratio(const cro_net *net, int rule, size_t batch,
+                    const double *W, const double *b, const double *fb,
+                    const double *x, const double *t, const cro_out *out)
+{
+	if (LDBL_MANT_DIG < 64)
+		return -1.0;
+	size_t Wn = cro_W_len(net), bn = cro_b_len(net);
+	size_t wo[CRO_MAX_DEPTH + 2], bo[CRO_MAX_DEPTH + 2], fo[CRO_MAX_DEPTH + 2];
+	size_t fn = offsets(net, rule, wo, bo, fo);
+	ld *lW = ld_copy(W, Wn), *lb = ld_copy(b, bn), *lf = ld_copy(fb, fb ? fn : 0);
+	ld *dW = calloc(Wn, sizeof(ld)), *db = calloc(bn, sizeof(ld)), loss = 0.0L;
+	int ok = lW && lb && lf && dW && db &&
+	         ld_grad(net, rule, batch, lW, lb, lf, x, t, &loss, dW, db);
+	double worst = ok ? 0.0 : -1.0;
 	const ld N = (ld)batch;
-	double worst = 0.0;
-	for (size_t i = 0; i < Wn + bn + 1; i++) {
-		ld exact;
-		double got, G, k;
-		if (i < Wn) {
-			exact = dW[i] / N; got = out->dW[i]; G = out->dW_gauge[i]; k = out->k_grad;
-		} else if (i < Wn + bn) {
-			exact = db[i - Wn] / N; got = out->db[i - Wn]; G = out->db_gauge[i - Wn]; k = out->k_grad;
-		} else {
-			exact = loss / N; got = out->loss; G = out->loss_gauge; k = out->k_loss;
-		}
-		ld diff = fabsl((ld)got - exact), tol = (ld)k * (ld)CRO_U * (ld)G;
-		double r = tol > 0.0L ? (double)(diff / tol) : (diff > 0.0L ? INFINITY : 0.0);
+	for (size_t i = 0; ok && i < Wn + bn + 1; i++) {
+		double r;
+		if (i < Wn)
+			r = ratio(dW[i] / N, out->dW[i], out->dW_gauge[i], out->k_grad);
+		else if (i < Wn + bn)
+			r = ratio(db[i - Wn] / N, out->db[i - Wn], out->db_gauge[i - Wn], out->k_grad);
+		else
+			r = ratio(loss / N, out->loss, out->loss_gauge, out->k_loss);
 		if (!(r <= worst))
 			worst = r;
 	}
-	free(h); free(d); free(dl); free(e); free(dW); free(db);
+	free(lW); free(lb); free(lf); free(dW); free(db);
+	return worst;
+}
+
+// NOT-TOL-2 factors for a batch of N.
+static double k_loss_of(const cro_net *net, size_t N)
+{
+	size_t S = 0;
+	for (size_t l = 0; l <= net->depth; l++)
+		S += net->widths[l];
+	return 2.0 * ((double)S + (double)N + 10.0 * (double)(net->depth + 1));
+}
+
+static double k_grad_of(const cro_net *net, size_t N)
+{
+	size_t S = 0;
+	for (size_t l = 0; l <= net->depth; l++)
+		S += net->widths[l];
+	return 2.0 * (2.0 * (double)S + (double)N + 10.0 * (double)(net->depth + 1));
+}
+
+double cro_ld_kp_ratio(const cro_net *net, double eta, double decay,
+                       const double *W, const double *b, const double *B,
+                       size_t steps, const size_t *batch,
+                       const double *x, const double *t, const cro_kp_traj_out *out)
+{
+	if (LDBL_MANT_DIG < 64)
+		return -1.0;
+	const size_t L = net->depth, *n = net->widths;
+	size_t Wn = cro_W_len(net), bn = cro_b_len(net);
+	size_t wo[CRO_MAX_DEPTH + 2], bo[CRO_MAX_DEPTH + 2], fo[CRO_MAX_DEPTH + 2];
+	size_t Bn = offsets(net, CRO_RULE_FA, wo, bo, fo);
+	ld *lW = ld_copy(W, Wn), *lb = ld_copy(b, bn), *lB = ld_copy(B, B ? Bn : 0);
+	ld *dW = calloc(Wn, sizeof(ld)), *db = calloc(bn, sizeof(ld));
+	int ok = lW && lb && lB && dW && db;
+	double worst = ok ? 0.0 : -1.0;
+	// KP-STEP-2 without rounding: the exact c of the inputs.
+	const ld E = eta, c = 1.0L - E * (ld)decay;
+	double k_in = 0.0;
+	size_t xo = 0, to = 0;
+	for (size_t s = 0; ok && s < steps; s++) {
+		ld loss;
+		ok = ld_grad(net, CRO_RULE_FA, batch[s], lW, lb, lB, x + xo, t + to, &loss, dW, db);
+		if (!ok) {
+			worst = -1.0;
+			break;
+		}
+		const ld N = (ld)batch[s];
+		const double kl = k_in + k_loss_of(net, batch[s]);
+		const double ks = k_in + k_grad_of(net, batch[s]) + 6.0; // 2 r, r = 3 (kp.md)
+		double r = ratio(loss / N, out->loss[s], out->loss_gauge[s], kl);
+		if (!(r <= worst))
+			worst = r;
+		// KP-STEP-3..5 on the exact state, all from the state before the step.
+		for (size_t l = 2; l <= L; l++)
+			for (size_t j = 0; j < n[l - 1]; j++)
+				for (size_t i = 0; i < n[l]; i++) {
+					size_t bi = fo[l] + j * n[l] + i, wi = wo[l] + i * n[l - 1] + j;
+					lB[bi] = c * lB[bi] - E * (dW[wi] / N);
+				}
+		for (size_t i = 0; i < Wn; i++)
+			lW[i] = c * lW[i] - E * (dW[i] / N);
+		for (size_t i = 0; i < bn; i++)
+			lb[i] = lb[i] - E * (db[i] / N);
+		for (size_t i = 0; i < Wn; i++) {
+			r = ratio(lW[i], out->W[s * Wn + i], out->W_gauge[s * Wn + i], ks);
+			if (!(r <= worst))
+				worst = r;
+		}
+		for (size_t i = 0; i < bn; i++) {
+			r = ratio(lb[i], out->b[s * bn + i], out->b_gauge[s * bn + i], ks);
+			if (!(r <= worst))
+				worst = r;
+		}
+		for (size_t i = 0; i < Bn; i++) {
+			r = ratio(lB[i], out->B[s * Bn + i], out->B_gauge[s * Bn + i], ks);
+			if (!(r <= worst))
+				worst = r;
+		}
+		k_in = ks;
+		xo += batch[s] * n[0];
+		to += batch[s] * n[L];
+	}
+	free(lW); free(lb); free(lB); free(dW); free(db);
 	return worst;
 }

@@ -4,6 +4,9 @@
 // Every value is computed together with its gauge G by the rules of
 // NOT-TOL-1, applied to the same operations: a matrix-vector product W h + b
 // has gauge |W| (|h| + G(h)) + |b|, computed with a second dgemv on |W|.
+// When the caller passes gauges of W, b or the feedback (cro_grad_g(), for
+// a state that was itself computed, NOT-STEP-4), the product's gauge is
+// G(W) |h| + |W| G(h) + G(b), two dgemvs, and the feedback product likewise.
 #include "oracle.h"
 
 #include <math.h>
@@ -247,6 +250,8 @@ typedef struct {
 	gsl_matrix *absW[CRO_MAX_DEPTH + 1];
 	gsl_matrix *F[CRO_MAX_DEPTH + 1];    // feedback: see fb_trans
 	gsl_matrix *absF[CRO_MAX_DEPTH + 1];
+	gsl_matrix GWv[CRO_MAX_DEPTH + 1];   // read-only views of G(W_l), when given
+	gsl_matrix *GF[CRO_MAX_DEPTH + 1];   // G(F), when the feedback gauge is given
 	gsl_vector *h[CRO_MAX_DEPTH + 1], *Gh[CRO_MAX_DEPTH + 1];
 	gsl_vector *ah[CRO_MAX_DEPTH + 1];   // |h| + G(h), the gauge operand
 	gsl_vector *a[CRO_MAX_DEPTH + 1], *Ga[CRO_MAX_DEPTH + 1];
@@ -265,6 +270,7 @@ static void work_free(work *w)
 		gsl_matrix_free(w->absW[l]);
 		gsl_matrix_free(w->F[l]);
 		gsl_matrix_free(w->absF[l]);
+		gsl_matrix_free(w->GF[l]);
 		gsl_vector *const vs[] = { w->h[l], w->Gh[l], w->ah[l], w->a[l], w->Ga[l],
 			w->d[l], w->Gd[l], w->dl[l], w->Gdl[l], w->g[l], w->Gg[l],
 			w->absdl[l], w->sdl[l], w->absh[l] };
@@ -301,11 +307,43 @@ static double sgn(double v)
 	return v > 0.0 ? 1.0 : (v < 0.0 ? -1.0 : 0.0);
 }
 
+// A gauge array of a computed state: every entry finite and >= 0.
+static int gauges_ok(const double *G, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(G[i]) || !(G[i] >= 0.0))
+			return 0;
+	return 1;
+}
+
+// An r x c matrix holding the gauges G, or NULL (an allocation failure sets *ok = 0).
+static gsl_matrix *gauge_copy(const double *G, size_t r, size_t c, int *ok)
+{
+	gsl_matrix *m = gsl_matrix_alloc(r, c);
+	if (!m) {
+		*ok = 0;
+		return NULL;
+	}
+	memcpy(m->data, G, r * c * sizeof(double));
+	return m;
+}
+
 cro_status cro_grad(const cro_net *net, int rule, size_t batch,
                     const double *W, size_t W_len, const double *b, size_t b_len,
                     const double *fb, size_t fb_len,
                     const double *x, size_t x_len, const double *t, size_t t_len,
                     cro_out *out)
+{
+	return cro_grad_g(net, rule, batch, W, W_len, b, b_len, fb, fb_len, x, x_len,
+	                  t, t_len, NULL, NULL, NULL, out);
+}
+
+cro_status cro_grad_g(const cro_net *net, int rule, size_t batch,
+                      const double *W, size_t W_len, const double *b, size_t b_len,
+                      const double *fb, size_t fb_len,
+                      const double *x, size_t x_len, const double *t, size_t t_len,
+                      const double *GW, const double *Gb, const double *Gfb,
+                      cro_out *out)
 {
 	gsl_set_error_handler_off();
 	if (!net || !out || !net->widths || !net->acts)
@@ -349,6 +387,10 @@ cro_status cro_grad(const cro_net *net, int rule, size_t batch,
 	if (!all_finite(W, W_len) || !all_finite(b, b_len) || !all_finite(x, x_len) ||
 	    !all_finite(t, t_len) || (fb_len > 0 && !all_finite(fb, fb_len)))
 		return CRO_ERR_NONFINITE_INPUT;
+	// Gauges of a computed state (NOT-STEP-4) must be usable.
+	if ((GW && !gauges_ok(GW, W_len)) || (Gb && !gauges_ok(Gb, b_len)) ||
+	    (Gfb && fb_len > 0 && !gauges_ok(Gfb, fb_len)))
+		return CRO_ERR_GAUGE;
 
 	work w;
 	if (!work_alloc(&w, n, L)) {
@@ -365,6 +407,10 @@ cro_status cro_grad(const cro_net *net, int rule, size_t batch,
 		boff[l] = bo;
 		gsl_matrix_const_view Wview = gsl_matrix_const_view_array(W + wo, n[l], n[l - 1]);
 		w.Wv[l] = Wview.matrix;
+		if (GW) {
+			gsl_matrix_const_view GWview = gsl_matrix_const_view_array(GW + wo, n[l], n[l - 1]);
+			w.GWv[l] = GWview.matrix;
+		}
 		w.absW[l] = gsl_matrix_alloc(n[l], n[l - 1]);
 		ok = ok && w.absW[l];
 		if (!ok)
@@ -379,27 +425,42 @@ cro_status cro_grad(const cro_net *net, int rule, size_t batch,
 			F = gsl_matrix_alloc(n[l], n[L]); // D_l (NOT-FB-2)
 			if (F)
 				memcpy(F->data, fb + fo, n[l] * n[L] * sizeof(double));
+			if (Gfb)
+				w.GF[l] = gauge_copy(Gfb + fo, n[l], n[L], &ok);
 			fo += n[l] * n[L];
 		} else if (rule == CRO_RULE_FA && l >= 2) {
 			F = gsl_matrix_alloc(n[l - 1], n[l]); // B_l (NOT-FB-1)
 			if (F)
 				memcpy(F->data, fb + fo, n[l - 1] * n[l] * sizeof(double));
+			if (Gfb)
+				w.GF[l] = gauge_copy(Gfb + fo, n[l - 1], n[l], &ok);
 			fo += n[l - 1] * n[l];
 		} else if (rule == CRO_RULE_BP && l >= 2) {
 			F = gsl_matrix_alloc(n[l], n[l - 1]); // W_l, used as W_l^T
 			if (F)
 				memcpy(F->data, W + wo, n[l] * n[l - 1] * sizeof(double));
+			if (GW)
+				w.GF[l] = gauge_copy(GW + wo, n[l], n[l - 1], &ok);
 		} else if ((rule == CRO_RULE_SS_BRSF || rule == CRO_RULE_SS_FRSF) && l >= 2) {
 			F = gsl_matrix_alloc(n[l], n[l - 1]); // B_l^T = |M_l| o sign(W_l)
 			if (F)
 				for (size_t i = 0; i < n[l] * n[l - 1]; i++)
 					F->data[i] = fabs(fb[fo + i]) * sgn(W[wo + i]);
+			// |.| and sign are exact: G(F) = G(M) |sign(W)|.
+			if (Gfb && (w.GF[l] = gauge_copy(Gfb + fo, n[l], n[l - 1], &ok)) != NULL)
+				for (size_t i = 0; i < n[l] * n[l - 1]; i++)
+					w.GF[l]->data[i] *= fabs(sgn(W[wo + i]));
 			fo += n[l] * n[l - 1];
 		} else if (rule == CRO_RULE_SS_USF && l >= 2) {
 			F = gsl_matrix_alloc(n[l], n[l - 1]); // B_l^T = |scale| sign(W_l)
 			if (F)
 				for (size_t i = 0; i < n[l] * n[l - 1]; i++)
 					F->data[i] = fabs(fb[l - 2]) * sgn(W[wo + i]);
+			if (Gfb && (w.GF[l] = gsl_matrix_alloc(n[l], n[l - 1])) != NULL)
+				for (size_t i = 0; i < n[l] * n[l - 1]; i++)
+					w.GF[l]->data[i] = Gfb[l - 2] * fabs(sgn(W[wo + i]));
+			else if (Gfb)
+				ok = 0;
 		}
 		if (F) {
 			// Feedback entries are inputs or exact functions of inputs
@@ -439,10 +500,18 @@ cro_status cro_grad(const cro_net *net, int rule, size_t batch,
 				w.ah[l - 1]->data[j] = fabs(w.h[l - 1]->data[j]) + w.Gh[l - 1]->data[j];
 			for (size_t i = 0; i < n[l]; i++) {
 				w.a[l]->data[i] = b[boff[l] + i];
-				w.Ga[l]->data[i] = fabs(b[boff[l] + i]);
+				w.Ga[l]->data[i] = Gb ? Gb[boff[l] + i] : fabs(b[boff[l] + i]);
 			}
 			gsl_blas_dgemv(CblasNoTrans, 1.0, &w.Wv[l], w.h[l - 1], 1.0, w.a[l]);
-			gsl_blas_dgemv(CblasNoTrans, 1.0, w.absW[l], w.ah[l - 1], 1.0, w.Ga[l]);
+			if (GW) {
+				// G(W h) = G(W) |h| + |W| G(h) (NOT-TOL-1).
+				for (size_t j = 0; j < n[l - 1]; j++)
+					w.absh[l - 1]->data[j] = fabs(w.h[l - 1]->data[j]);
+				gsl_blas_dgemv(CblasNoTrans, 1.0, &w.GWv[l], w.absh[l - 1], 1.0, w.Ga[l]);
+				gsl_blas_dgemv(CblasNoTrans, 1.0, w.absW[l], w.Gh[l - 1], 1.0, w.Ga[l]);
+			} else {
+				gsl_blas_dgemv(CblasNoTrans, 1.0, w.absW[l], w.ah[l - 1], 1.0, w.Ga[l]);
+			}
 			double sl = net->slopes ? net->slopes[l - 1] : 0.0;
 			for (size_t i = 0; i < n[l]; i++) {
 				double ai = w.a[l]->data[i], Gai = w.Ga[l]->data[i];
@@ -475,11 +544,20 @@ cro_status cro_grad(const cro_net *net, int rule, size_t batch,
 			size_t src = (rule == CRO_RULE_DFA) ? L : l;
 			gsl_matrix *F = (rule == CRO_RULE_DFA) ? w.F[l - 1] : w.F[l];
 			gsl_matrix *aF = (rule == CRO_RULE_DFA) ? w.absF[l - 1] : w.absF[l];
-			for (size_t i = 0; i < n[src]; i++)
-				w.sdl[src]->data[i] = fabs(w.dl[src]->data[i]) + w.Gdl[src]->data[i];
+			gsl_matrix *GF = (rule == CRO_RULE_DFA) ? w.GF[l - 1] : w.GF[l];
 			CBLAS_TRANSPOSE_t tr = (fb_trans && rule != CRO_RULE_DFA) ? CblasTrans : CblasNoTrans;
 			gsl_blas_dgemv(tr, 1.0, F, w.dl[src], 0.0, w.g[l - 1]);
-			gsl_blas_dgemv(tr, 1.0, aF, w.sdl[src], 0.0, w.Gg[l - 1]);
+			if (GF) {
+				// G(F delta) = G(F) |delta| + |F| G(delta).
+				for (size_t i = 0; i < n[src]; i++)
+					w.absdl[src]->data[i] = fabs(w.dl[src]->data[i]);
+				gsl_blas_dgemv(tr, 1.0, GF, w.absdl[src], 0.0, w.Gg[l - 1]);
+				gsl_blas_dgemv(tr, 1.0, aF, w.Gdl[src], 1.0, w.Gg[l - 1]);
+			} else {
+				for (size_t i = 0; i < n[src]; i++)
+					w.sdl[src]->data[i] = fabs(w.dl[src]->data[i]) + w.Gdl[src]->data[i];
+				gsl_blas_dgemv(tr, 1.0, aF, w.sdl[src], 0.0, w.Gg[l - 1]);
+			}
 			for (size_t i = 0; i < n[l - 1]; i++) {
 				double d = w.d[l - 1]->data[i], g = w.g[l - 1]->data[i];
 				w.dl[l - 1]->data[i] = d * g;
@@ -533,19 +611,49 @@ cro_status cro_grad(const cro_net *net, int rule, size_t batch,
 
 size_t cro_relu_ties(const cro_net *net, size_t batch, const cro_out *out)
 {
+	return cro_relu_ties_k(net, batch, out->a, out->a_gauge, out->k_grad);
+}
+
+size_t cro_relu_ties_k(const cro_net *net, size_t batch, const double *a,
+                       const double *a_gauge, double k)
+{
 	size_t ties = 0, bn = cro_b_len(net);
 	for (size_t s = 0; s < batch; s++) {
 		size_t off = 0;
 		for (size_t l = 1; l <= net->depth; l++) {
-			int k = net->acts[l - 1];
+			int kind = net->acts[l - 1];
 			for (size_t i = 0; i < net->widths[l]; i++) {
-				double a = out->a[s * bn + off + i], G = out->a_gauge[s * bn + off + i];
-				if ((k == CRO_ACT_RELU || k == CRO_ACT_LEAKY_RELU) && G > 0.0 &&
-				    fabs(a) <= out->k_grad * CRO_U * G)
+				double v = a[s * bn + off + i], G = a_gauge[s * bn + off + i];
+				if ((kind == CRO_ACT_RELU || kind == CRO_ACT_LEAKY_RELU) && G > 0.0 &&
+				    fabs(v) <= k * CRO_U * G)
 					ties++;
 			}
 			off += net->widths[l];
 		}
 	}
 	return ties;
+}
+
+cro_status cro_net_check(const cro_net *net)
+{
+	if (!net || !net->widths || !net->acts)
+		return CRO_ERR_NULL;
+	const size_t L = net->depth;
+	if (L == 0)
+		return CRO_ERR_ZERO_SIZE;
+	if (L > CRO_MAX_DEPTH)
+		return CRO_ERR_SIZE;
+	for (size_t l = 0; l <= L; l++)
+		if (net->widths[l] == 0)
+			return CRO_ERR_ZERO_SIZE;
+	for (size_t l = 0; l < L; l++)
+		if (net->acts[l] < 0 || net->acts[l] >= CRO_ACT_COUNT)
+			return CRO_ERR_ACTIVATION;
+	if (net->loss < 0 || net->loss >= CRO_LOSS_COUNT)
+		return CRO_ERR_LOSS;
+	for (size_t l = 0; l < L; l++)
+		if (net->acts[l] == CRO_ACT_LEAKY_RELU &&
+		    (!net->slopes || !isfinite(net->slopes[l])))
+			return CRO_ERR_PARAM;
+	return CRO_OK;
 }

@@ -11,6 +11,12 @@ second, independent serializer) and VEC-NUM-2 (the non-finite strings only in
 tests whose error is non_finite_input, or in a slope of an invalid_parameter
 test), VEC-TEST-5 (expected and gauge shaped like W and b) and NOT-TOL-1
 (every gauge at least the magnitude of its value). Exits non-zero on the first file with problems, after listing them.
+
+Trajectory rules (kp, spec/notation.md NOT-STEP-*): x and t hold one batch
+per step; expected and gauge hold loss (k numbers) and W, b, B (k entries,
+each shaped like the input's W, b, B, NOT-STEP-3); a hyper-parameter
+(eta, decay) may be one of the non-finite strings only in a test whose error
+is invalid_parameter.
 """
 import hashlib
 import json
@@ -19,6 +25,8 @@ import sys
 import jsonschema
 
 NONFINITE = {"NaN", "Infinity", "-Infinity"}
+# Rules whose tests are trajectories (NOT-STEP-*), and their hyper-parameters.
+TRAJECTORY_RULES = {"kp": ("eta", "decay")}
 
 
 def fmt_num(v):
@@ -72,6 +80,37 @@ def gauge_problems(e, g):
     return 0 if g >= abs(e) * (1.0 - 2.0 ** -50) and g >= 0 else 1
 
 
+def check_trajectory(where, hyper, t):
+    """The checks of check() for a trajectory test (NOT-STEP-2/3)."""
+    problems = []
+    inp = t["input"]
+    arrays = {k: v for k, v in inp.items() if k not in hyper}
+    if has_nonfinite(arrays) and t.get("error") != "non_finite_input":
+        problems.append("%s: non-finite string outside a non_finite_input test (VEC-NUM-2)" % where)
+    if any(isinstance(inp.get(h), str) for h in hyper) and t.get("error") != "invalid_parameter":
+        problems.append("%s: non-finite hyper-parameter outside an invalid_parameter test" % where)
+    if "expected" not in t:
+        return problems
+    ex, ga = t["expected"], t["gauge"]
+    k = len(inp["x"])
+    if len(inp["t"]) != k or k == 0:
+        problems.append("%s: a valid trajectory needs as many steps in t as in x, at least one (NOT-STEP-2)" % where)
+        return problems
+    for f in ("loss", "W", "b", "B"):
+        if len(ex[f]) != k or len(ga[f]) != k:
+            problems.append("%s: expected or gauge %s does not have one entry per step (NOT-STEP-3)" % (where, f))
+            return problems
+    for f in ("W", "b", "B"):
+        want = shape(inp[f])
+        if any(shape(e) != want for e in ex[f]) or any(shape(e) != want for e in ga[f]):
+            problems.append("%s: an entry of expected or gauge %s is not shaped like input %s (NOT-STEP-3)" % (where, f, f))
+            return problems
+    n_bad = sum(gauge_problems(ex[f], ga[f]) for f in ("loss", "W", "b", "B"))
+    if n_bad:
+        problems.append("%s: %d gauge(s) smaller than |expected| (NOT-TOL-1)" % (where, n_bad))
+    return problems
+
+
 def check(doc):
     problems = []
     flags_used = set()
@@ -91,6 +130,12 @@ def check(doc):
             want = "sha256:" + hashlib.sha256(canon(c).encode()).hexdigest()
             if t["id"] != want:
                 problems.append("%s: id is not the hash of the canonical input (VEC-TEST-2)" % where)
+            hyper = TRAJECTORY_RULES.get(doc["rule"])
+            if hyper is not None:
+                problems.extend(check_trajectory(where, hyper, t))
+                if slope_strings and t.get("error") != "invalid_parameter":
+                    problems.append("%s: non-finite slope outside an invalid_parameter test" % where)
+                continue
             if has_nonfinite(t["input"]) and t.get("error") != "non_finite_input":
                 problems.append("%s: non-finite string outside a non_finite_input test (VEC-NUM-2)" % where)
             if "expected" in t:
