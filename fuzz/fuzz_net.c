@@ -357,7 +357,7 @@ static void print_stats(void)
 	        stats[ST_COMPARED], stats[ST_TIE], stats[ST_OVERFLOW]);
 }
 
-int cr_fuzz_net(int rule, const uint8_t *data, size_t size)
+static void register_stats(void)
 {
 	static int registered;
 	if (!registered) {
@@ -365,6 +365,11 @@ int cr_fuzz_net(int rule, const uint8_t *data, size_t size)
 		if (getenv("CR_FUZZ_STATS"))
 			atexit(print_stats);
 	}
+}
+
+int cr_fuzz_net(int rule, const uint8_t *data, size_t size)
+{
+	register_stats();
 	reader r = {data, size, 0, 0x2545f491u};
 	fcase c;
 	decode(&c, rule, &r);
@@ -480,6 +485,204 @@ int cr_fuzz_net(int rule, const uint8_t *data, size_t size)
 	free(o.db_gauge);
 	free(o.a);
 	free(o.a_gauge);
+	release(&c);
+	return 0;
+}
+
+// ------------------------------------------------------------------ KP
+//
+// cr_fuzz_kp: one Kolen-Pollack step (cr_kp_step, spec/rules/kp.md) against
+// the oracle's cro_kp_step. The input decodes as for fuzz_fa (the network,
+// batch, perturbation, B in F, with the lengths dW and db standing for
+// W_next and b_next; a perturbation of S means none), then two bytes choose
+// how eta and decay are drawn: below 0xf0 an ordinary value (eta in
+// (0, 1], decay in [0, 0.5)), otherwise next_double() (0, negative, NaN,
+// infinite...). cr_kp_step checks in another order than cr_fa_grad
+// (ref/kp.c), and a call with several defects may get any applicable name
+// (BP-ERR-2), so the harness computes the set of names that apply and
+// requires ref/'s error to be one of them, and no error when none applies.
+
+// Bits of the applicable errors.
+enum {
+	AP_PARAM = 1, AP_ZERO = 2, AP_ACT = 4, AP_LOSS = 8, AP_MISMATCH = 16,
+	AP_WORK = 32, AP_NONFINITE = 64
+};
+
+static unsigned applicable_bit(const char *name)
+{
+	static const struct { const char *name; unsigned bit; } map[] = {
+		{"invalid_parameter", AP_PARAM}, {"zero_size", AP_ZERO},
+		{"unknown_activation", AP_ACT}, {"unknown_loss", AP_LOSS},
+		{"size_mismatch", AP_MISMATCH}, {"workspace_too_small", AP_WORK},
+		{"non_finite_input", AP_NONFINITE},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(name, map[i].name) == 0)
+			return map[i].bit;
+	return 0;
+}
+
+static int any_nonfinite(const double *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!isfinite(p[i]))
+			return 1;
+	return 0;
+}
+
+static double kp_param(reader *r, double scale)
+{
+	unsigned v = next_byte(r);
+	if (v < 0xf0u)
+		return scale * (double)(v + 1u) / 240.0;
+	return next_double(r);
+}
+
+static int near_max(double v, double G, double k)
+{
+	return fabs(v) + k * CRO_U * G >= DBL_MAX;
+}
+
+int cr_fuzz_kp(const uint8_t *data, size_t size)
+{
+	register_stats();
+	reader r = {data, size, 0, 0x2545f491u};
+	fcase c;
+	decode(&c, CR_FUZZ_FA, &r);
+	if (c.pert_which == 3) {
+		c.pert_which = -1;
+		c.S_len = 0;
+	}
+	double eta = kp_param(&r, 1.0), decay = kp_param(&r, 0.5) - 0.5 / 240.0;
+	cr_net net = {c.L, c.n, c.acts, c.loss};
+	size_t F_true = 0;
+	for (size_t l = 2; l <= c.L; l++)
+		F_true += c.n[l] * c.n[l - 1];
+	size_t work_true = cr_kp_workspace_len(&net, c.batch);
+	free(c.work);
+	c.work_len = perturb(&c, 8, work_true);
+	c.work = alloc_doubles(c.work_len);
+	double *B_next = alloc_doubles(F_true);
+	fill_sentinel(c.loss_out, 1);
+	fill_sentinel(c.dW, c.dW_len);
+	fill_sentinel(c.db, c.db_len);
+	fill_sentinel(B_next, F_true);
+	cr_status st = cr_kp_step(&net, c.batch, eta, decay, c.W, c.W_len, c.b, c.b_len, c.F,
+	                          c.F_len, c.x, c.x_len, c.t, c.t_len, c.loss_out, c.dW, c.dW_len,
+	                          c.db, c.db_len, B_next, F_true, c.work, c.work_len);
+	const char *got = cr_status_name((int)st);
+	double *in[6] = {c.W, c.b, c.F, c.S, c.x, c.t};
+	size_t lens[6] = {c.W_len, c.b_len, c.F_len, c.S_len, c.x_len, c.t_len};
+	for (size_t k = 0; k < 6; k++)
+		if (memcmp(in[k], c.copy[k], lens[k] * sizeof(double)) != 0)
+			fail(&c, "kp: ref modified its read-only input %s (status %s)", len_names[k], got);
+	if (st != CR_OK && !(all_sentinel(c.loss_out, 1) && all_sentinel(c.dW, c.dW_len)
+	                     && all_sentinel(c.db, c.db_len) && all_sentinel(B_next, F_true)))
+		fail(&c, "kp: ref wrote an output although it returned %s%s", got, "");
+	if (st == CR_OK && (!isfinite(*c.loss_out) || any_nonfinite(c.dW, c.dW_len)
+	                    || any_nonfinite(c.db, c.db_len) || any_nonfinite(B_next, F_true)))
+		fail(&c, "kp: ref returned %s with a non-finite output%s", got, "");
+
+	// The errors that apply to this call (spec/rules/kp.md KP-ERR-1).
+	unsigned ap = 0;
+	if (!(isfinite(eta) && eta > 0.0 && isfinite(decay) && decay >= 0.0))
+		ap |= AP_PARAM;
+	int zero = c.L == 0 || c.batch == 0;
+	for (size_t l = 0; l <= c.L; l++)
+		zero |= c.n[l] == 0;
+	if (zero)
+		ap |= AP_ZERO;
+	for (size_t l = 0; l < c.L; l++) {
+		if (c.acts[l].kind < 0 || c.acts[l].kind >= CR_ACT_COUNT)
+			ap |= AP_ACT;
+		else if (c.acts[l].kind == CR_ACT_LEAKY_RELU && !isfinite(c.acts[l].slope))
+			ap |= AP_PARAM;
+	}
+	if (c.loss < 0 || c.loss >= CR_LOSS_COUNT)
+		ap |= AP_LOSS;
+	// A perturbation changes nothing when it would take a length below 0.
+	if (c.W_len != c.W_true || c.b_len != c.b_true || c.F_len != F_true
+	    || c.x_len != c.batch * (c.L ? c.n[0] : 0) || c.t_len != c.batch * (c.L ? c.n[c.L] : 0)
+	    || c.dW_len != c.W_true || c.db_len != c.b_true)
+		ap |= AP_MISMATCH;
+	if (c.work_len < work_true)
+		ap |= AP_WORK;
+	if (any_nonfinite(c.W, c.W_len) || any_nonfinite(c.b, c.b_len) || any_nonfinite(c.F, c.F_len)
+	    || any_nonfinite(c.x, c.x_len) || any_nonfinite(c.t, c.t_len))
+		ap |= AP_NONFINITE;
+	// A zero width or batch makes the workspace length 0, so a perturbed
+	// work_len may be anything: zero_size decides.
+	unsigned bit = applicable_bit(got);
+	if (ap != 0) {
+		if ((bit & ap) == 0)
+			fail(&c, "kp: status %s, but it does not apply (eta/decay and the case above)%s",
+			     got, "");
+		stats[ST_ERROR]++;
+	} else if (bit != 0 || (st != CR_OK && st != CR_ERR_NONFINITE_RESULT)) {
+		fail(&c, "kp: status %s for a call without a defect%s", got, "");
+	} else {
+		cro_net onet = {c.L, c.n, c.okinds, c.slopes, c.loss};
+		size_t a_len = c.batch * c.b_true;
+		cro_kp_out o;
+		memset(&o, 0, sizeof o);
+		o.W = alloc_doubles(c.W_true);
+		o.W_gauge = alloc_doubles(c.W_true);
+		o.b = alloc_doubles(c.b_true);
+		o.b_gauge = alloc_doubles(c.b_true);
+		o.B = alloc_doubles(F_true);
+		o.B_gauge = alloc_doubles(F_true);
+		o.dW = alloc_doubles(c.W_true);
+		o.dW_gauge = alloc_doubles(c.W_true);
+		o.db = alloc_doubles(c.b_true);
+		o.db_gauge = alloc_doubles(c.b_true);
+		o.a = alloc_doubles(a_len);
+		o.a_gauge = alloc_doubles(a_len);
+		cro_status ost = cro_kp_step(&onet, c.batch, eta, decay, c.W, c.W_len, c.b, c.b_len,
+		                             c.F, c.F_len, c.x, c.x_len, c.t, c.t_len, NULL, NULL,
+		                             NULL, 0.0, &o);
+		const char *oname = cro_status_name((int)ost);
+		if (ost == CRO_OK && st == CR_OK) {
+			if (o.ties != 0) {
+				stats[ST_TIE]++;
+			} else {
+				stats[ST_COMPARED]++;
+				compare(&c, "kp loss", 0, *c.loss_out, o.loss, o.loss_gauge, o.k_loss);
+				for (size_t i = 0; i < c.W_true; i++)
+					compare(&c, "kp W_next", i, c.dW[i], o.W[i], o.W_gauge[i], o.k_state);
+				for (size_t i = 0; i < c.b_true; i++)
+					compare(&c, "kp b_next", i, c.db[i], o.b[i], o.b_gauge[i], o.k_state);
+				for (size_t i = 0; i < F_true; i++)
+					compare(&c, "kp B_next", i, B_next[i], o.B[i], o.B_gauge[i], o.k_state);
+			}
+		} else if (ost == CRO_OK && st == CR_ERR_NONFINITE_RESULT) {
+			// ref/ may overflow only where the oracle is within its
+			// tolerance of overflow.
+			int near = near_max(o.loss, o.loss_gauge, o.k_loss);
+			for (size_t i = 0; i < c.W_true; i++)
+				near |= near_max(o.W[i], o.W_gauge[i], o.k_state)
+				        | near_max(o.dW[i], o.dW_gauge[i], o.k_state);
+			for (size_t i = 0; i < c.b_true; i++)
+				near |= near_max(o.b[i], o.b_gauge[i], o.k_state)
+				        | near_max(o.db[i], o.db_gauge[i], o.k_state);
+			for (size_t i = 0; i < F_true; i++)
+				near |= near_max(o.B[i], o.B_gauge[i], o.k_state);
+			for (size_t i = 0; i < a_len; i++)
+				near |= near_max(o.a[i], o.a_gauge[i], o.k_state);
+			if (!near)
+				fail(&c, "kp: ref returned %s but the oracle's result is %s and far from overflow",
+				     got, oname);
+			stats[ST_OVERFLOW]++;
+		} else if (ost != CRO_ERR_NONFINITE_RESULT && ost != CRO_ERR_GAUGE) {
+			fail(&c, "kp: the oracle returned %s for a call without a defect (ref %s)", oname, got);
+		} else {
+			stats[ST_OVERFLOW]++;
+		}
+		double *os[] = {o.W, o.W_gauge, o.b, o.b_gauge, o.B, o.B_gauge, o.dW, o.dW_gauge,
+		                o.db, o.db_gauge, o.a, o.a_gauge};
+		for (size_t k = 0; k < sizeof os / sizeof os[0]; k++)
+			free(os[k]);
+	}
+	free(B_next);
 	release(&c);
 	return 0;
 }

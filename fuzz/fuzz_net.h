@@ -1,5 +1,5 @@
 // fuzz_net.h: the differential harness shared by the network-level fuzz
-// targets fuzz_bp, fuzz_fa, fuzz_dfa and fuzz_ss (fuzz/README.md).
+// targets fuzz_bp, fuzz_fa, fuzz_dfa, fuzz_ss and fuzz_kp (fuzz/README.md).
 //
 // One call decodes a network, a batch and every array from the fuzzer's
 // bytes, calls ref/'s checked entry point cr_<rule>_grad, computes the same
@@ -20,5 +20,9 @@ typedef enum { CR_FUZZ_BP = 0, CR_FUZZ_FA, CR_FUZZ_DFA, CR_FUZZ_SS } cr_fuzz_rul
 // Runs one input; returns 0 (or aborts on a finding).
 //   data [size]
 int cr_fuzz_net(int rule, const uint8_t *data, size_t size);
+
+// The same for one Kolen-Pollack step: cr_kp_step against cro_kp_step
+// (layout and checks in fuzz_net.c).
+int cr_fuzz_kp(const uint8_t *data, size_t size);
 
 #endif

@@ -226,4 +226,65 @@ cr_status cr_ss_grad(const cr_net *net, size_t batch,
                      double *loss, double *dW, size_t dW_len, double *db, size_t db_len,
                      double *work, size_t work_len);
 
+// Kolen-Pollack (spec/rules/kp.md): one training step in which W and the
+// feedback B learn together. The number of doubles of workspace cr_kp_step
+// needs: cr_workspace_len(net, batch) + W_len + b_len (FA's workspace, then
+// room for dW and db), with W_len = sum n_l n_{l-1} and b_len = sum n_l;
+// 0 when net is NULL, the network or the batch is invalid, or the sum
+// overflows size_t (cr_kp_step then reports why).
+/*@
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==>
+    net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  assigns \nothing;
+*/
+size_t cr_kp_workspace_len(const cr_net *net, size_t batch);
+
+// One Kolen-Pollack step (KP-STEP-1..6, KP-API-1). From the state W, b, B
+// (layouts as cr_fa_grad) and the batch x, t:
+//   loss = FA's batch loss under the state the step starts from;
+//   c = 1 - eta decay;
+//   W_next = c W - eta dW,  B_next_l = c B_l - eta dW_l^T (l = 2..L),
+//   b_next = b - eta db,    dW, db being cr_fa_grad's outputs.
+//   W, W_next [sum n_l n_{l-1}]  b, b_next [sum n_l]
+//   B, B_next [sum_{l=2..L} n_{l-1} n_l]  x [batch * n_0]  t [batch * n_L]
+//   loss [1]  work [work_len >= cr_kp_workspace_len(net, batch)]
+// eta must be finite and > 0, decay finite and >= 0 (CR_ERR_PARAM, checked
+// first); W_next_len, b_next_len, B_next_len must equal W_len, b_len, B_len.
+// The outputs must not overlap the inputs or each other. Order of the checks
+// and the rest: ref/kp.c. Outputs (loss, W_next, b_next, B_next) are written
+// only on CR_OK; a trajectory (NOT-STEP-1) calls this once per step, feeding
+// each step's outputs to the next.
+/*@
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==> net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  requires valid_acts: net != \null ==> net->acts == \null || net->depth == 0 || \valid_read(net->acts + (0 .. net->depth - 1));
+  requires valid_W: W == \null || \valid_read(W + (0 .. W_len - 1));
+  requires valid_b: b == \null || \valid_read(b + (0 .. b_len - 1));
+  requires valid_B: B == \null || \valid_read(B + (0 .. B_len - 1));
+  requires valid_x: x == \null || \valid_read(x + (0 .. x_len - 1));
+  requires valid_t: t == \null || \valid_read(t + (0 .. t_len - 1));
+  requires valid_loss: loss == \null || \valid(loss);
+  requires valid_W_next: W_next == \null || \valid(W_next + (0 .. W_next_len - 1));
+  requires valid_b_next: b_next == \null || \valid(b_next + (0 .. b_next_len - 1));
+  requires valid_B_next: B_next == \null || \valid(B_next + (0 .. B_next_len - 1));
+  requires valid_work: work == \null || \valid(work + (0 .. work_len - 1));
+  requires separated: \separated(loss, W_next + (0 .. W_next_len - 1), b_next + (0 .. b_next_len - 1),
+                                 B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1));
+  requires separated_in: \separated(\union(loss, W_next + (0 .. W_next_len - 1), b_next + (0 .. b_next_len - 1),
+                                           B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1)),
+                                    \union(W + (0 .. W_len - 1), b + (0 .. b_len - 1), B + (0 .. B_len - 1),
+                                           x + (0 .. x_len - 1), t + (0 .. t_len - 1)));
+  requires separated_net: net != \null ==> \separated(\union(loss, W_next + (0 .. W_next_len - 1),
+    b_next + (0 .. b_next_len - 1), B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1)), net);
+  assigns *loss, W_next[0 .. W_next_len - 1], b_next[0 .. b_next_len - 1], B_next[0 .. B_next_len - 1],
+          work[0 .. work_len - 1];
+*/
+cr_status cr_kp_step(const cr_net *net, size_t batch, double eta, double decay,
+                     const double *W, size_t W_len, const double *b, size_t b_len,
+                     const double *B, size_t B_len,
+                     const double *x, size_t x_len, const double *t, size_t t_len,
+                     double *loss, double *W_next, size_t W_next_len, double *b_next, size_t b_next_len,
+                     double *B_next, size_t B_next_len, double *work, size_t work_len);
+
 #endif

@@ -158,3 +158,77 @@ int cr_linalg_all_finite(size_t n, const double *x)
 			return 0;
 	return 1;
 }
+
+void cr_linalg_scale_sub(size_t n, double c, const double *x, double eta, const double *g,
+                         double *y)
+{
+	/*@
+	  loop invariant bound: 0 <= i <= n;
+	  loop assigns i, y[0 .. n - 1];
+	  loop variant n - i;
+	*/
+	for (size_t i = 0; i < n; i++)
+		y[i] = c * x[i] - eta * g[i];
+}
+
+int cr_linalg_scale_sub_finite(size_t n, double c, const double *x, double eta, const double *g)
+{
+	// The expression of cr_linalg_scale_sub, so the value checked is the
+	// value that would be written (-ffp-contract=off: no fused multiply-add).
+	/*@
+	  loop invariant bound: 0 <= i <= n;
+	  loop assigns i;
+	  loop variant n - i;
+	*/
+	for (size_t i = 0; i < n; i++)
+		if (!cr_linalg_finite(c * x[i] - eta * g[i]))
+			return 0;
+	return 1;
+}
+
+void cr_linalg_scale_sub_t(size_t rows, size_t cols, double c, const double *X, double eta,
+                           const double *G, double *Y)
+{
+	// Row j of X and Y (unit stride) meets column j of G (stride cols).
+	/*@
+	  loop invariant bound: 0 <= j <= cols;
+	  loop assigns j, Y[0 .. rows * cols - 1];
+	  loop variant cols - j;
+	*/
+	for (size_t j = 0; j < cols; j++) {
+		//@ ghost cr_row_fits(j, cols, rows);
+		/*@
+		  loop invariant bound: 0 <= i <= rows;
+		  loop assigns i, Y[j * rows .. j * rows + rows - 1];
+		  loop variant rows - i;
+		*/
+		for (size_t i = 0; i < rows; i++) {
+			//@ ghost cr_row_fits(i, rows, cols);
+			Y[j * rows + i] = c * X[j * rows + i] - eta * G[i * cols + j];
+		}
+	}
+}
+
+int cr_linalg_scale_sub_t_finite(size_t rows, size_t cols, double c, const double *X,
+                                 double eta, const double *G)
+{
+	/*@
+	  loop invariant bound: 0 <= j <= cols;
+	  loop assigns j;
+	  loop variant cols - j;
+	*/
+	for (size_t j = 0; j < cols; j++) {
+		//@ ghost cr_row_fits(j, cols, rows);
+		/*@
+		  loop invariant bound: 0 <= i <= rows;
+		  loop assigns i;
+		  loop variant rows - i;
+		*/
+		for (size_t i = 0; i < rows; i++) {
+			//@ ghost cr_row_fits(i, rows, cols);
+			if (!cr_linalg_finite(c * X[j * rows + i] - eta * G[i * cols + j]))
+				return 0;
+		}
+	}
+	return 1;
+}

@@ -138,4 +138,61 @@ int cr_linalg_all_finite(size_t n, const double *x);
 */
 int cr_linalg_finite(double v);
 
+// y_i = c x_i - eta g_i for every i: both products rounded, then the
+// difference (the update of spec/rules/kp.md KP-STEP-3; with c = 1 the
+// product c x_i is exact and this is KP-STEP-5's b - eta db).
+//   x [n]  g [n]  y [n]
+/*@
+  requires valid_x: \valid_read(x + (0 .. n - 1));
+  requires valid_g: \valid_read(g + (0 .. n - 1));
+  requires valid_y: \valid(y + (0 .. n - 1));
+  requires separated: \separated(y + (0 .. n - 1), \union(x + (0 .. n - 1), g + (0 .. n - 1)));
+  assigns y[0 .. n - 1];
+*/
+void cr_linalg_scale_sub(size_t n, double c, const double *x, double eta, const double *g,
+                         double *y);
+
+// 1 when every c x_i - eta g_i, computed exactly as cr_linalg_scale_sub
+// computes it, is finite; else 0. Writes nothing, so that a caller can check
+// an update before it writes any output (NOT-NET-5).
+//   x [n]  g [n]
+/*@
+  requires valid_x: \valid_read(x + (0 .. n - 1));
+  requires valid_g: \valid_read(g + (0 .. n - 1));
+  assigns \nothing;
+  ensures bool: \result == 0 || \result == 1;
+*/
+int cr_linalg_scale_sub_finite(size_t n, double c, const double *x, double eta, const double *g);
+
+// The transposed update Y = c X - eta G^T (KP-STEP-4): X and Y are
+// cols x rows, G is rows x cols, and Y_ji = c X_ji - eta G_ij, rounded as in
+// cr_linalg_scale_sub. When X holds the transpose of a matrix W shaped like G,
+// every Y_ji is computed by the same operations on the same numbers as entry
+// (i, j) of cr_linalg_scale_sub on W and G (KP-ID-2).
+//   X [cols * rows]  G [rows * cols]  Y [cols * rows]
+/*@
+  requires size: rows * cols <= SIZE_MAX;
+  requires valid_X: \valid_read(X + (0 .. rows * cols - 1));
+  requires valid_G: \valid_read(G + (0 .. rows * cols - 1));
+  requires valid_Y: \valid(Y + (0 .. rows * cols - 1));
+  requires separated: \separated(Y + (0 .. rows * cols - 1),
+                                 \union(X + (0 .. rows * cols - 1), G + (0 .. rows * cols - 1)));
+  assigns Y[0 .. rows * cols - 1];
+*/
+void cr_linalg_scale_sub_t(size_t rows, size_t cols, double c, const double *X, double eta,
+                           const double *G, double *Y);
+
+// 1 when every entry cr_linalg_scale_sub_t would write is finite; else 0.
+// Writes nothing.
+//   X [cols * rows]  G [rows * cols]
+/*@
+  requires size: rows * cols <= SIZE_MAX;
+  requires valid_X: \valid_read(X + (0 .. rows * cols - 1));
+  requires valid_G: \valid_read(G + (0 .. rows * cols - 1));
+  assigns \nothing;
+  ensures bool: \result == 0 || \result == 1;
+*/
+int cr_linalg_scale_sub_t_finite(size_t rows, size_t cols, double c, const double *X,
+                                 double eta, const double *G);
+
 #endif

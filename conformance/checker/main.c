@@ -23,12 +23,14 @@
 
 #define CK_PROTOCOL 1
 
-static const char *const all_rules[] = { "bp", "fa", "dfa", "ss" };
+// The rules whose vectors `credit check` runs by default: conformance/vectors/<stem>.json.
+static const char *const all_rules[] = { "bp", "fa", "dfa", "ss", "kp" };
+#define N_RULES (sizeof all_rules / sizeof all_rules[0])
 
 static const char usage_main[] =
 "usage: credit <command> [options]\n"
 "\n"
-"Checks implementations of the credit-assignment rules bp, fa, dfa, ss against\n"
+"Checks implementations of the credit-assignment rules bp, fa, dfa, ss, kp against\n"
 "the golden vectors of conformance/vectors/ (spec/vectors.md), through the\n"
 "adapter protocol of spec/protocol.md.\n"
 "\n"
@@ -54,7 +56,7 @@ static const char usage_check[] =
 "usage: credit check [--rule R] [--case N] [--vectors DIR] [--junit FILE]\n"
 "                    [--impl 'COMMAND'] [--timeout SECONDS] [--verbose]\n"
 "\n"
-"Loads DIR/<rule>.json for every rule (bp fa dfa ss, or only --rule R) and judges\n"
+"Loads DIR/<rule>.json for every rule (bp fa dfa ss kp, or only --rule R) and judges\n"
 "every case (or only tcId N): without --impl against the reference library run in\n"
 "process, with --impl against the adapter started as /bin/sh -c COMMAND, which gets\n"
 "one request line per case and must answer one response line (spec/protocol.md).\n"
@@ -108,7 +110,11 @@ static const char usage_serve[] =
 "    input.M (L-1 matrices shaped like W_2..W_L); both given is size_mismatch;\n"
 "    another variant is invalid_parameter;\n"
 "  - a missing leaky_relu slope is invalid_parameter;\n"
-"  - a rule other than bp, fa, dfa, ss is answered {\"error\":\"unsupported_rule\"};\n"
+"  - kp (a trajectory): input.x and input.t are lists of batches, one per step;\n"
+"    no step is zero_size, t with another number of batches is size_mismatch;\n"
+"    eta and decay must be numbers (or \"NaN\", \"Infinity\", \"-Infinity\"),\n"
+"    else malformed_request; a wrong shape in a step is judged on that step;\n"
+"  - a rule other than bp, fa, dfa, ss, kp is answered {\"error\":\"unsupported_rule\"};\n"
 "  - a line that is not JSON, or a request with a value of the wrong JSON type\n"
 "    (e.g. a string where a matrix belongs, a width that is not a non-negative\n"
 "    integer, no W/b/x/t, protocol other than 1) is answered\n"
@@ -167,9 +173,9 @@ static int cmd_check(int argc, char **argv)
 	long long only_case = -1;
 	double timeout = 10;
 	int verbose = 0;
-	const char *rules[4];
+	const char *rules[N_RULES];
 	size_t nrules = 0, total_pass = 0, total_fail = 0, total_skip = 0;
-	ck_vecfile files[4];
+	ck_vecfile files[N_RULES];
 	ck_impl *impl = NULL;
 	ck_junit *junit = NULL;
 	char err[1024];
@@ -219,7 +225,7 @@ static int cmd_check(int argc, char **argv)
 	if (rule)
 		rules[nrules++] = rule;
 	else
-		for (size_t i = 0; i < 4; i++)
+		for (size_t i = 0; i < N_RULES; i++)
 			rules[nrules++] = all_rules[i];
 	// Load and validate every file before running anything (exit 2 on a bad one).
 	memset(files, 0, sizeof files);

@@ -237,6 +237,214 @@ static int act_kind(const char *name)
 	return CR_ACT_COUNT; // Out of range: ref/ reports unknown_activation.
 }
 
+// The list of L - 1 feedback matrices B_2 .. B_L, B_l being n_{l-1} x n_l
+// (NOT-FB-1, NOT-FB-3), from the flat array v.
+static json_t *feedback_json(const double *v, const size_t *w, size_t L)
+{
+	json_t *list = json_array();
+	size_t p = 0;
+	for (size_t l = 2; l <= L; l++) {
+		json_t *m = json_array();
+		for (size_t i = 0; i < w[l - 1]; i++) {
+			json_t *row = json_array();
+			for (size_t q = 0; q < w[l]; q++)
+				json_array_append_new(row, json_real(v[p++]));
+			json_array_append_new(m, row);
+		}
+		json_array_append_new(list, m);
+	}
+	return list;
+}
+
+// A hyper-parameter of the trajectory (KP-IN-2): a number or one of the
+// strings of VEC-NUM-2; missing or of another type is malformed.
+static int read_param(ctx *x, const json_t *in, const char *name, double *v)
+{
+	const json_t *j = json_object_get(in, name);
+	if (!j || get_num(j, v))
+		return malformed(x, "input.%s is %s", name, j ? "not a number" : "missing");
+	return 0;
+}
+
+// Kolen-Pollack (spec/rules/kp.md): answers a trajectory request
+// (NOT-STEP-2/3) by calling cr_kp_step once per step, alternating two state
+// buffers. W and b are already read (their shapes checked against the
+// network); this reads eta, decay, B and the per-step batches x[s], t[s].
+// Returns -1 for a malformed request (x->why set), else 0 with *resp set.
+//   - no step at all ("x": []) is zero_size; t with another number of
+//     batches than x is size_mismatch;
+//   - a shape that does not match (W, b, B, or a batch x[s] / t[s]) is handed
+//     to ref/ with deliberately mismatched flat lengths, on the first step
+//     whose shapes are wrong (the first step for W, b, B), so that ref/'s
+//     order of checks decides between size_mismatch and an earlier error
+//     (invalid_parameter, zero_size, ...);
+//   - otherwise the first step whose status is not CR_OK ends the trajectory
+//     with that error, and no output (NOT-STEP-3).
+static int kp_answer(ctx *x, const json_t *req, const json_t *in, const cr_net *cn,
+                     const size_t *w, size_t L, flat *W, flat *b, FILE *diag, json_t **resp)
+{
+	const json_t *jx = json_object_get(in, "x"), *jt = json_object_get(in, "t");
+	flat B = { 0 }, X = { 0 }, T = { 0 };
+	size_t k, kt, s, bad_step = ANY, *N = NULL, *xo = NULL, *to = NULL;
+	double eta = 0, decay = 0, *state = NULL, *work = NULL;
+	json_t *jl = NULL, *jW = NULL, *jb = NULL, *jB = NULL;
+	int rc = -1, state_bad;
+	char name[64];
+	*resp = NULL;
+
+	if (read_param(x, in, "eta", &eta) || read_param(x, in, "decay", &decay))
+		return -1;
+	if (!json_is_array(jx) || !json_is_array(jt))
+		return malformed(x, "input.x and input.t must be lists of batches (NOT-STEP-2)");
+	if (read_layers(x, "B", json_object_get(in, "B"), SH_BFB, w, L, L ? L - 1 : 0, &B))
+		goto out;
+	state_bad = x->mismatch;
+	k = json_array_size(jx);
+	kt = json_array_size(jt);
+	N = malloc((k + 1) * sizeof *N);
+	xo = malloc((k + 1) * sizeof *xo);
+	to = malloc((k + 1) * sizeof *to);
+	if (!N || !xo || !to) {
+		malformed(x, "out of memory");
+		goto out;
+	}
+	// Every batch is read, so that a malformed one is reported whatever the
+	// step counts; t[s] must have as many rows as x[s].
+	xo[0] = to[0] = 0;
+	for (s = 0; s < k || s < kt; s++) {
+		size_t rows = 0;
+		x->mismatch = 0;
+		if (s < k) {
+			snprintf(name, sizeof name, "input.x[%zu]", s);
+			if (read_matrix(x, name, json_array_get(jx, s), ANY, w[0], &X, &N[s]))
+				goto out;
+			xo[s + 1] = X.n;
+		}
+		if (s < kt) {
+			snprintf(name, sizeof name, "input.t[%zu]", s);
+			if (read_matrix(x, name, json_array_get(jt, s), s < k ? N[s] : ANY, w[L], &T, &rows))
+				goto out;
+			if (s < k)
+				to[s + 1] = T.n;
+		} else if (s < k) {
+			to[s + 1] = T.n;
+		}
+		if (x->mismatch && bad_step == ANY && s < k)
+			bad_step = s;
+	}
+	x->mismatch = 0;
+	rc = 0;
+	if (k == 0) {
+		*resp = error_response(req, "zero_size"); // KP-ERR-1: no step at all.
+		goto out;
+	}
+	if (kt != k) {
+		*resp = error_response(req, "size_mismatch"); // NOT-STEP-2.
+		goto out;
+	}
+	// Room for one entry more in every array, and no NULL pointer (see the
+	// mismatch case below and ck_refadapter_answer).
+	if (push(x, W, 0) || push(x, b, 0) || push(x, &B, 0) || push(x, &X, 0) || push(x, &T, 0)) {
+		rc = -1;
+		goto out;
+	}
+	W->n--, b->n--, B.n--, X.n--, T.n--;
+
+	if (state_bad || bad_step != ANY) {
+		// One call of ref/ with the flat lengths as read, on the step whose
+		// shapes are wrong; when every count happens to be right although a
+		// shape is wrong, W gets one entry more (the buffer has room).
+		size_t m = state_bad ? 0 : bad_step, Wn = W->n;
+		size_t xn = xo[m + 1] - xo[m], tn = to[m + 1] - to[m];
+		double d[5] = { 0, 0, 0, 0, 0 };
+		cr_status st;
+		if (Wn == layers_len(SH_W, w, L, L) && b->n == layers_len(SH_B, w, L, L) &&
+		    B.n == layers_len(SH_BFB, w, L, L ? L - 1 : 0) && xn == mul(N[m], w[0]) &&
+		    tn == mul(N[m], w[L]))
+			Wn++;
+		st = cr_kp_step(cn, N[m], eta, decay, W->v, Wn, b->v, b->n, B.v, B.n, X.v + xo[m], xn,
+		                T.v + to[m], tn, d, d + 1, 1, d + 2, 1, d + 3, 1, d + 4, 1);
+		if (st == CR_OK || st == CR_ERR_NULL || st == CR_ERR_WORKSPACE)
+			st = CR_ERR_SIZE_MISMATCH;
+		*resp = error_response(req, cr_status_name((int)st));
+		goto out;
+	}
+
+	{
+		size_t nW = W->n, nb = b->n, nB = B.n, ns = nW + nb + nB, wcap = 0;
+		double *cur, *nxt, loss;
+		state = malloc((2 * ns + 1) * sizeof *state);
+		jl = json_array();
+		jW = json_array();
+		jb = json_array();
+		jB = json_array();
+		if (!state || !jl || !jW || !jb || !jB) {
+			*resp = error_response(req, "size_too_large");
+			goto out;
+		}
+		cur = state;
+		nxt = state + ns;
+		memcpy(cur, W->v, nW * sizeof *cur);
+		memcpy(cur + nW, b->v, nb * sizeof *cur);
+		memcpy(cur + nW + nb, B.v, nB * sizeof *cur);
+		for (s = 0; s < k; s++) {
+			size_t wl = cr_kp_workspace_len(cn, N[s]);
+			cr_status st;
+			double *tmp;
+			if (wl > wcap) {
+				free(work);
+				work = wl < SIZE_MAX / sizeof(double) ? malloc(wl * sizeof *work) : NULL;
+				wcap = work ? wl : 0;
+				if (!work) {
+					if (diag)
+						fprintf(diag, "credit: cannot allocate %zu doubles of workspace\n", wl);
+					*resp = error_response(req, "size_too_large");
+					goto out;
+				}
+			}
+			st = cr_kp_step(cn, N[s], eta, decay, cur, nW, cur + nW, nb, nB ? cur + nW + nb : NULL,
+			                nB, X.v + xo[s], xo[s + 1] - xo[s], T.v + to[s], to[s + 1] - to[s],
+			                &loss, nxt, nW, nxt + nW, nb, nB ? nxt + nW + nb : NULL, nB,
+			                wl ? work : NULL, wl);
+			if (st != CR_OK) {
+				*resp = error_response(req, cr_status_name((int)st));
+				goto out;
+			}
+			json_array_append_new(jl, json_real(loss));
+			json_array_append_new(jW, layers_json(nxt, w, L, 1));
+			json_array_append_new(jb, layers_json(nxt + nW, w, L, 0));
+			json_array_append_new(jB, feedback_json(nxt + nW + nb, w, L));
+			tmp = cur, cur = nxt, nxt = tmp;
+		}
+		*resp = json_object();
+		if (*resp) {
+			json_t *o = json_object(), *sq = seq_copy(req);
+			if (sq)
+				json_object_set_new(*resp, "seq", sq);
+			json_object_set_new(o, "loss", jl);
+			json_object_set_new(o, "W", jW);
+			json_object_set_new(o, "b", jb);
+			json_object_set_new(o, "B", jB);
+			json_object_set_new(*resp, "output", o);
+			jl = jW = jb = jB = NULL;
+		}
+	}
+out:
+	json_decref(jl);
+	json_decref(jW);
+	json_decref(jb);
+	json_decref(jB);
+	free(state);
+	free(work);
+	free(N);
+	free(xo);
+	free(to);
+	free(B.v);
+	free(X.v);
+	free(T.v);
+	return rc;
+}
+
 json_t *ck_refadapter_answer(const json_t *req, const char *rule, FILE *diag)
 {
 	ctx x;
@@ -251,7 +459,7 @@ json_t *ck_refadapter_answer(const json_t *req, const char *rule, FILE *diag)
 	json_t *resp = NULL;
 	cr_status status;
 	int uses_scale = 0;
-	enum { R_BP, R_FA, R_DFA, R_SS } r;
+	enum { R_BP, R_FA, R_DFA, R_SS, R_KP } r;
 	memset(&x, 0, sizeof x);
 
 	if (!json_is_object(req)) {
@@ -277,6 +485,8 @@ json_t *ck_refadapter_answer(const json_t *req, const char *rule, FILE *diag)
 		r = R_DFA;
 	else if (strcmp(rule, "ss") == 0)
 		r = R_SS;
+	else if (strcmp(rule, "kp") == 0)
+		r = R_KP;
 	else
 		return error_response(req, "unsupported_rule");
 
@@ -350,12 +560,20 @@ json_t *ck_refadapter_answer(const json_t *req, const char *rule, FILE *diag)
 		goto bad;
 	}
 	if (read_layers(&x, "W", json_object_get(in, "W"), SH_W, w, L, L, &W) ||
-	    read_layers(&x, "b", json_object_get(in, "b"), SH_B, w, L, L, &b) ||
-	    read_matrix(&x, "input.x", json_object_get(in, "x"), ANY, w[0], &X, &N) ||
+	    read_layers(&x, "b", json_object_get(in, "b"), SH_B, w, L, L, &b))
+		goto bad;
+	if (r == R_KP) {
+		// A trajectory (NOT-STEP-2): x and t are lists of batches.
+		if (kp_answer(&x, req, in, &cn, w, L, &W, &b, diag, &resp))
+			goto bad;
+		goto done;
+	}
+	if (read_matrix(&x, "input.x", json_object_get(in, "x"), ANY, w[0], &X, &N) ||
 	    read_matrix(&x, "input.t", json_object_get(in, "t"), N, w[L], &T, &n_rows_t))
 		goto bad;
 	switch (r) {
 	case R_BP:
+	case R_KP: // Answered above.
 		break;
 	case R_FA:
 		if (read_layers(&x, "B", json_object_get(in, "B"), SH_BFB, w, L, L ? L - 1 : 0, &F))

@@ -25,7 +25,21 @@
 //     "brSF" and "frSF" take input.M (L-1 matrices of W_l's shape); a request
 //     holding both is size_mismatch; without a variant the one present is
 //     used (M first); another variant is invalid_parameter (SS-ERR-1);
-//   - a rule other than bp, fa, dfa, ss is "unsupported_rule".
+//   - Kolen-Pollack (rule "kp", a trajectory, NOT-STEP-2/3, KP-IN-*): W, b,
+//     B (FA's shapes) are the initial state; input.eta and input.decay are
+//     numbers or the strings of VEC-NUM-2, missing or of another type is
+//     malformed_request (a non-finite or out-of-range value reaches ref/,
+//     which answers invalid_parameter); input.x and input.t are lists of
+//     batches (not lists: malformed_request), x[s] is N_s x n_0 and t[s]
+//     N_s x n_L; "x": [] is zero_size; t with another number of batches than
+//     x is size_mismatch; a wrong shape of W, b, B or of a batch is
+//     size_mismatch handed to ref/ as above, on the first step whose shapes
+//     are wrong (the first step for W, b, B); otherwise cr_kp_step runs once
+//     per step on two alternating state buffers and the first failing step's
+//     error is the answer, with no output. The output is
+//     {"loss": [k], "W": [k][L][..], "b": [k][L][..], "B": [k][L-1][..]},
+//     entry s - 1 being the state after step s;
+//   - a rule other than bp, fa, dfa, ss, kp is "unsupported_rule".
 #ifndef CK_REFADAPTER_H
 #define CK_REFADAPTER_H
 

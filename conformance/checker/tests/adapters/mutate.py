@@ -31,7 +31,8 @@ for line in sys.stdin:
     elif mode == "nonnumber" and out:
         out["db"][0][0] = str(out["db"][0][0])
     elif mode == "extraout" and out:
-        out["dW2"] = out["dW"]
+        key = "dW" if "dW" in out else next(iter(out))
+        out[key + "2"] = out[key]
     elif mode == "nesting" and out:
         out["db"][0] = [[v] for v in out["db"][0]]
     elif mode == "extra":
