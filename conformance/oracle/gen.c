@@ -1,6 +1,7 @@
 // conformance/oracle/gen.c: `credit-oracle OUTDIR` writes the golden vectors
-// OUTDIR/{bp,fa,dfa,ss,kp}.json and OUTDIR/SHA256SUMS (spec/vectors.md). The
-// plan of the trajectory file kp.json is in gen_kp.c.
+// OUTDIR/{bp,fa,dfa,ss,kp,wm,align,sa,aa,ia}.json and OUTDIR/SHA256SUMS
+// (spec/vectors.md). The plan of the trajectory file kp.json is in gen_kp.c,
+// those of wm, sa, aa, ia in gen_fbl.c, that of align.json in gen_align.c.
 //
 // Every random number comes from gsl_rng_mt19937 with the seed recorded in the
 // file header (VEC-FILE-1). Every valid case is computed by the oracle from its
@@ -31,8 +32,13 @@
 #include <nettle/sha2.h>
 
 #define GEN_VERSION "0.1.0"
-static const unsigned long seeds[R_COUNT] = { 20261101, 20261102, 20261103, 20261104, 20261105 };
-const char *const file_rules[R_COUNT] = { "bp", "fa", "dfa", "ss", "kp" };
+static const unsigned long seeds[R_COUNT] = {
+	20261101, 20261102, 20261103, 20261104, 20261105,
+	20261106, 20261107, 20261108, 20261109, 20261110,
+};
+const char *const file_rules[R_COUNT] = {
+	"bp", "fa", "dfa", "ss", "kp", "wm", "align", "sa", "aa", "ia",
+};
 
 static const char *const reg_names[] = { "normal", "saturated", "large", "tiny", "zero weights" };
 
@@ -52,14 +58,14 @@ static const char *const flag_names[] = {
 	"ZeroWeights", "Width1", "Batch1", "SizeMismatch", "ZeroSize",
 	"NonFiniteInput", "NonFiniteResult", "UnknownActivation", "UnknownLoss",
 	"InvalidParameter", "UnnormalizedTarget", "ExactZeroPreactivation",
-	"ZeroDecay", "VaryingBatch",
+	"ZeroDecay", "VaryingBatch", "VaryingNoise", "ZeroCoefficient",
 };
 static const char *const flag_types[] = {
 	"IDENTITY", "NUMERICS", "NUMERICS", "NUMERICS", "NUMERICS",
 	"EDGE_CASE", "EDGE_CASE", "EDGE_CASE", "INVALID_INPUT", "INVALID_INPUT",
 	"INVALID_INPUT", "INVALID_INPUT", "INVALID_INPUT", "INVALID_INPUT",
 	"INVALID_INPUT", "FUNCTIONALITY", "EDGE_CASE",
-	"FUNCTIONALITY", "EDGE_CASE",
+	"FUNCTIONALITY", "EDGE_CASE", "EDGE_CASE", "FUNCTIONALITY",
 };
 static const char *const flag_desc[] = {
 	"The feedback makes the rule equal to backpropagation (FA with B_l = W_l^T; "
@@ -105,6 +111,14 @@ static const char *const flag_desc[] = {
 	"The steps' batches have different numbers of samples N_s (NOT-STEP-2); each "
 	"step's loss and gradient are means over its own batch. Implementations that "
 	"keep one batch size fail these.",
+	// Weight mirror only.
+	"The steps have different numbers of noise samples M_s (WM-IN-1); each step's "
+	"mirror term is a mean over its own M_s rows. Implementations that keep one M "
+	"(or use the batch size N_s) fail these.",
+	// Rules with coefficients (wm kunin, sa, aa, ia).
+	"Some coefficient (alpha, beta or gamma) is exactly 0, so that primitive's term "
+	"is exactly 0. Implementations that attach a coefficient to the wrong primitive "
+	"fail these.",
 };
 #define NFLAGS (sizeof flag_names / sizeof flag_names[0])
 
@@ -1857,6 +1871,10 @@ static char *generate(int rule, size_t *text_len)
 
 	if (rule == R_KP) {
 		kp_plan(&g);
+	} else if (rule == R_ALIGN) {
+		align_plan(&g);
+	} else if (rule >= R_WM) {
+		fbl_plan(&g);
 	} else {
 		coverage_groups(&g);
 		shape_groups(&g);
@@ -1893,7 +1911,7 @@ static char *generate(int rule, size_t *text_len)
 	json_object_set_new(root, "rule", json_string(file_rules[rule]));
 	// kp follows spec revision 2 (NOT-STEP-*); the gradient files still
 	// follow revision 1, which revision 2 left unchanged for them.
-	json_object_set_new(root, "specRevision", json_string(rule == R_KP ? "2" : "1"));
+	json_object_set_new(root, "specRevision", json_string(rule >= R_KP ? "2" : "1"));
 	json_t *gj = json_object();
 	json_object_set_new(gj, "name", json_string("credit-oracle"));
 	json_object_set_new(gj, "version", json_string(GEN_VERSION));
@@ -1924,6 +1942,10 @@ static char *generate(int rule, size_t *text_len)
 		                                       "contraction W_l - B_l^T = c^s (W_l,0 - B_l,0^T) of KP-ID-1 "
 		                                       "at every step; Identity cases have B_l = W_l^T bit for bit "
 		                                       "at every step (KP-ID-2)."));
+	} else if (rule == R_ALIGN) {
+		align_header(hdr);
+	} else if (rule >= R_WM) {
+		fbl_header(rule, hdr);
 	} else
 		json_array_append_new(hdr, json_string("Identity cases were checked against BP; "
 		                                       "other cases have no exact reference."));
@@ -1933,7 +1955,9 @@ static char *generate(int rule, size_t *text_len)
 		if (g.flags_used & (1u << f)) {
 			json_t *nobj = json_object();
 			json_object_set_new(nobj, "bugType", json_string(flag_types[f]));
-			const char *d = rule == R_KP ? kp_flag_desc(flag_names[f]) : NULL;
+			const char *d = rule == R_KP ? kp_flag_desc(flag_names[f]) :
+			                rule == R_ALIGN ? align_flag_desc(flag_names[f]) :
+			                rule >= R_WM ? fbl_flag_desc(rule, flag_names[f]) : NULL;
 			json_object_set_new(nobj, "description", json_string(d ? d : flag_desc[f]));
 			json_object_set_new(notes, flag_names[f], nobj);
 		}
@@ -1946,6 +1970,10 @@ static char *generate(int rule, size_t *text_len)
 	sb_str(&b, "\n");
 	if (rule == R_KP)
 		kp_verify_text(&g, b.p);
+	else if (rule == R_ALIGN)
+		align_verify_text(&g, b.p);
+	else if (rule >= R_WM)
+		fbl_verify_text(&g, b.p);
 	else
 		verify_text(&g, b.p);
 
@@ -1955,6 +1983,18 @@ static char *generate(int rule, size_t *text_len)
 		       "worst ratio %.3g over %zu entries, worst long double ratio %.3g, %zu bytes\n",
 		       file_rules[rule], n, g.valid, g.invalid, g.acceptable, g.steps, g.id_checked,
 		       g.contr_worst, g.contr_checked, g.ld_worst, b.len);
+	else if (rule == R_ALIGN)
+		printf("%-3s: %zu tests (%zu valid, %zu invalid, %zu acceptable), FD entries %zu "
+		       "checked, worst FD ratio %.3g, %zu identity cases (B = W^T) exact, worst "
+		       "long double ratio %.3g, %zu bytes\n",
+		       file_rules[rule], n, g.valid, g.invalid, g.acceptable, g.fd.checked,
+		       g.fd.worst_ratio, g.id_checked, g.ld_worst, b.len);
+	else if (rule >= R_WM)
+		printf("%-3s: %zu tests (%zu valid, %zu invalid, %zu acceptable), %zu steps, %zu "
+		       "identity trajectories (first step: G = 0 exactly, W, b, loss equal to KP's "
+		       "with decay 0 bit for bit), worst long double ratio %.3g, %zu bytes\n",
+		       file_rules[rule], n, g.valid, g.invalid, g.acceptable, g.steps, g.id_checked,
+		       g.ld_worst, b.len);
 	else if (rule == R_BP)
 		printf("%-3s: %zu tests (%zu valid, %zu invalid, %zu acceptable), FD entries "
 		       "%zu checked, %zu skipped at kinks, worst FD ratio %.3g, worst long double "
@@ -1978,7 +2018,7 @@ int main(int argc, char **argv)
 {
 	if (argc != 2) {
 		fprintf(stderr, "usage: credit-oracle OUTDIR\n"
-		        "Writes OUTDIR/{bp,fa,dfa,ss,kp}.json and OUTDIR/SHA256SUMS.\n");
+		        "Writes OUTDIR/{bp,fa,dfa,ss,kp,wm,align,sa,aa,ia}.json and OUTDIR/SHA256SUMS.\n");
 		return 2;
 	}
 	// All files are built and verified before any is written, so a
@@ -1987,7 +2027,7 @@ int main(int argc, char **argv)
 	size_t len[R_COUNT];
 	for (int r = R_BP; r < R_COUNT; r++)
 		text[r] = generate(r, &len[r]);
-	char sums[1024] = "", path[4096], hex[65];
+	char sums[2048] = "", path[4096], hex[65];
 	for (int r = R_BP; r < R_COUNT; r++) {
 		snprintf(path, sizeof path, "%s/%s.json", argv[1], file_rules[r]);
 		write_file(path, text[r], len[r]);

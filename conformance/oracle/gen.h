@@ -1,6 +1,8 @@
-// conformance/oracle/gen.h: what the vector generator's two files share.
-// gen.c writes every file and holds the gradient rules' plan (bp, fa, dfa,
-// ss); gen_kp.c holds the trajectory rule kp (spec/rules/kp.md). Internal to
+// conformance/oracle/gen.h: what the vector generator's files share. gen.c
+// writes every file and holds the gradient rules' plan (bp, fa, dfa, ss);
+// gen_kp.c holds the trajectory rule kp (spec/rules/kp.md), gen_fbl.c the
+// trajectory rules whose feedback learns by a gradient of its own (wm, sa,
+// aa, ia) and gen_align.c the primitives' one-step file (align). Internal to
 // the generator: nothing outside conformance/oracle/ includes it.
 #ifndef CRO_GEN_H
 #define CRO_GEN_H
@@ -16,7 +18,7 @@
 #define CAP 4096 // doubles per flat array; far above the largest case
 
 // Files, in the order they are generated (file_rules, seeds).
-enum { R_BP, R_FA, R_DFA, R_SS, R_KP, R_COUNT };
+enum { R_BP, R_FA, R_DFA, R_SS, R_KP, R_WM, R_ALIGN, R_SA, R_AA, R_IA, R_COUNT };
 
 enum { REG_NORMAL, REG_SAT, REG_LARGE, REG_TINY, REG_ZERO, REG_COUNT };
 
@@ -53,7 +55,7 @@ typedef struct {
 	// kp only (gen_kp.c)
 	double contr_worst;  // worst KP-ID-1 contraction ratio
 	size_t contr_checked; // entries of W_l - B_l^T checked, over all steps
-	size_t steps;        // steps of all valid trajectories
+	size_t steps;        // steps of all valid trajectories (kp, wm, sa, aa, ia)
 } gen;
 
 extern const char *const file_rules[R_COUNT];
@@ -102,5 +104,17 @@ void kp_verify_text(gen *g, const char *text);
 // The kp file's description of a flag, where it differs from the gradient
 // rules' (NULL otherwise).
 const char *kp_flag_desc(const char *flag);
+
+// gen_fbl.c: wm, sa, aa, ia
+void fbl_plan(gen *g);
+void fbl_verify_text(gen *g, const char *text);
+const char *fbl_flag_desc(int rule, const char *flag);
+void fbl_header(int rule, json_t *hdr);
+
+// gen_align.c: align
+void align_plan(gen *g);
+void align_verify_text(gen *g, const char *text);
+const char *align_flag_desc(const char *flag);
+void align_header(json_t *hdr);
 
 #endif

@@ -192,6 +192,12 @@ static void act_apply(int kind, double s, double a, double Ga,
 	}
 }
 
+void cro_act_eval(int kind, double slope, double a, double Ga,
+                  double *h, double *Gh, double *d, double *Gd)
+{
+	act_apply(kind, slope, a, Ga, h, Gh, d, Gd);
+}
+
 // The loss of one sample and the output error e = dl/dy (NOT-LOSS-1/2) with
 // their gauges. y, Gy, t: [n]; e, Ge, p: [n] outputs (p is scratch).
 static void loss_apply(int loss, size_t n, const double *y, const double *Gy,
@@ -521,6 +527,10 @@ cro_status cro_grad_g(const cro_net *net, int rule, size_t batch,
 					out->a[s * bn + aoff + i] = ai;
 				if (out->a_gauge)
 					out->a_gauge[s * bn + aoff + i] = Gai;
+				if (out->h)
+					out->h[s * bn + aoff + i] = w.h[l]->data[i];
+				if (out->h_gauge)
+					out->h_gauge[s * bn + aoff + i] = w.Gh[l]->data[i];
 				if (!isfinite(ai) || !isfinite(Gai) || !isfinite(w.Gh[l]->data[i]) ||
 				    !isfinite(w.h[l]->data[i]))
 					inter_ok = 0;

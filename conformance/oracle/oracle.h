@@ -2,11 +2,13 @@
 //
 // Implements spec/notation.md (NOT-NET-*, NOT-ACT-*, NOT-LOSS-*, NOT-RED-*,
 // NOT-TOL-*, NOT-STEP-*) and the rules bp, fa, dfa and ss (uSF, brSF, frSF)
-// (oracle.c) and kp (kp.c) with GSL BLAS, independently of ref/: nothing here
-// includes or links ref/. Besides the loss and gradients (or, for kp, the
-// loss and the next state) it returns the gauge G of every number
-// (NOT-TOL-1), the pre-activations with their gauges (for ReluTie detection,
-// NOT-TOL-4) and the tolerance factors k (NOT-TOL-2, NOT-STEP-5).
+// (oracle.c), kp (kp.c), Kunin et al.'s primitives and the rules sa, aa, ia
+// (align.c) and the weight mirror wm (wm.c) with GSL BLAS, independently of
+// ref/: nothing here includes or links ref/. Besides the loss and gradients
+// (or, for the trajectory rules, the loss and the next state) it returns the
+// gauge G of every number (NOT-TOL-1), the pre-activations with their gauges
+// (for ReluTie detection, NOT-TOL-4) and the tolerance factors k (NOT-TOL-2,
+// NOT-STEP-5).
 //
 // Arrays use the layout of ref/credit.h: flat, row-major, layers concatenated
 // lowest first; a batch has one sample per row. This interface does no I/O and
@@ -89,6 +91,9 @@ typedef struct {
 	double *db, *db_gauge;   // [cro_b_len]
 	double *a, *a_gauge;     // [batch * sum_{l=1..L} n_l]: pre-activation a_l of
 	                         // sample n at a[n * A + off_l + i], A = sum n_l
+	double *h, *h_gauge;     // [batch * sum n_l], optional: the layer outputs
+	                         // h_l = f_l(a_l), layout of a (the layer inputs of
+	                         // the Kunin rules, align.c)
 	double k_loss, k_grad;   // NOT-TOL-2
 } cro_out;
 
@@ -153,6 +158,13 @@ size_t cro_relu_ties(const cro_net *net, size_t batch, const cro_out *out);
 // (layout of cro_out.a) with the tie factor k in place of k_grad.
 size_t cro_relu_ties_k(const cro_net *net, size_t batch, const double *a,
                        const double *a_gauge, double k);
+
+// One activation with its derivative and their gauges, exactly as the
+// forward pass of cro_grad() computes them (NOT-ACT-*, NOT-TOL-1): h = f(a),
+// d = f'(a) (from h for tanh and the logistic), Gh = G(h), Gd = G(d), given
+// the pre-activation a and its gauge Ga. kind must be a cro_act_kind.
+void cro_act_eval(int kind, double slope, double a, double Ga,
+                  double *h, double *Gh, double *d, double *Gd);
 
 // Unit roundoff u = 2^-53 (NOT-TOL-2).
 #define CRO_U 1.1102230246251565e-16
@@ -258,6 +270,227 @@ double cro_ld_kp_ratio(const cro_net *net, double eta, double decay,
                        size_t steps, const size_t *batch,
                        const double *x, const double *t, const cro_kp_traj_out *out);
 
+// ---------------------------------------------------------------- ALIGN (align.c)
+//
+// Kunin et al.'s primitives of one layer (spec/rules/align.md ALIGN-PRIM-*):
+// W [n_out x n_in] (W_l, n_l x n_{l-1}), B [n_in x n_out] (B_l, NOT-FB-1),
+// and N = batch layer inputs x [N x n_in], one per row.
+
+enum {
+	CRO_PRIM_DECAY = 0, // ALIGN-PRIM-1
+	CRO_PRIM_SELF,      // ALIGN-PRIM-2
+	CRO_PRIM_AMP,       // ALIGN-PRIM-3
+	CRO_PRIM_SPARSE,    // ALIGN-PRIM-4
+	CRO_PRIM_NULL,      // ALIGN-PRIM-5
+	CRO_PRIM_COUNT
+};
+#define CRO_PRIM_ALL ((1u << CRO_PRIM_COUNT) - 1u)
+// With this bit in the mask, cro_align_prims() forms the gradients only (the
+// values R and their gauges are left 0): a rule's step needs no value, and a
+// value can overflow where the gradient does not (|W|^2 of decay).
+#define CRO_PRIM_GRADS_ONLY (1u << 16)
+
+// "decay", "self", "amp", "sparse", "null"; "unknown" outside the enum.
+const char *cro_prim_name(int prim);
+
+// Outputs of cro_align_prims(). For every primitive p in the mask: R[p],
+// its gauge, the gradient dR[p] [n_in n_out] and its gauge (caller-owned
+// buffers, required for the primitives in the mask; the others are not
+// touched), and the tolerance factors of ALIGN-TOL-1 (align.md), which the
+// function fills for all five primitives whatever the mask.
+typedef struct {
+	double R[CRO_PRIM_COUNT], R_gauge[CRO_PRIM_COUNT];
+	double *dR[CRO_PRIM_COUNT], *dR_gauge[CRO_PRIM_COUNT];
+	double k_R[CRO_PRIM_COUNT], k_dR[CRO_PRIM_COUNT];
+} cro_align_out;
+
+// The primitives of ALIGN-PRIM-1..5 selected by mask (bit p for primitive
+// p; CRO_PRIM_GRADS_ONLY: no values), their gradients with respect to B, and
+// the gauges of all (NOT-TOL-1).
+// GW, GB, Gx are the gauges of W, B, x (NULL: an input, G(v) = |v|); a step
+// of a Kunin rule passes the state's gauges and those of the layer inputs.
+// Checks, in this order: a zero width or batch (CRO_ERR_ZERO_SIZE), W_len,
+// B_len, x_len not n_out n_in, n_in n_out, batch n_in (CRO_ERR_SIZE_MISMATCH;
+// a flat B cannot show its orientation: the caller's reader checks it),
+// NULL arrays or outputs (CRO_ERR_NULL), a non-finite W, B, x entry
+// (CRO_ERR_NONFINITE_INPUT), a negative or non-finite gauge (CRO_ERR_GAUGE).
+// A non-finite value or gradient entry is CRO_ERR_NONFINITE_RESULT, a
+// non-finite gauge with finite values CRO_ERR_GAUGE. The products
+// p_n = W x_n, q_n = B^T x_n and r_n = B p_n are gsl_blas_dgemv; batch sums
+// are accumulated sample after sample and divided by N at the end (the
+// factor 2 of sparse and null applied before the division, exactly).
+cro_status cro_align_prims(size_t n_in, size_t n_out, size_t batch, unsigned mask,
+                           const double *W, size_t W_len, const double *B, size_t B_len,
+                           const double *x, size_t x_len,
+                           const double *GW, const double *GB, const double *Gx,
+                           cro_align_out *out);
+
+// The tolerance factors of ALIGN-TOL-1 (align.md) for one layer: k_R and
+// k_dR of cro_align_out, with a = n_in, c = n_out:
+//   decay 2 (2ac), d_decay 2, self 2 ac, d_self 2,
+//   amp 2 (a + c + N + 1), d_amp 2 (a + N + 2),
+//   sparse 2 (a + c + N + 2), d_sparse 2 (a + N + 2),
+//   null 2 (2a + c + N + 1), d_null 2 (a + c + N + 2).
+void cro_align_tol(size_t n_in, size_t n_out, size_t batch, double k_R[CRO_PRIM_COUNT],
+                   double k_dR[CRO_PRIM_COUNT]);
+
+// ------------------------------------------------- feedback learning (align.c, wm.c)
+//
+// Rules whose feedback B learns alongside W, each step an FA gradient step on
+// W and b plus a gradient-like step on B (spec/rules/wm.md WM-STEP-*,
+// spec/rules/align.md ALIGN-STEP-*): the three variants of the weight mirror
+// (wm.c) and Kunin et al.'s SA, AA, IA (align.c). The state is W, b and
+// B = [B_2 | ... | B_L] as for KP.
+typedef enum {
+	CRO_FBL_WM_LINEAR = 0, // wm.md, variant "linear"
+	CRO_FBL_WM_NONLINEAR,  // wm.md, variant "nonlinear"
+	CRO_FBL_WM_KUNIN,      // wm.md, variant "kunin"
+	CRO_FBL_SA,            // sa.md
+	CRO_FBL_AA,            // aa.md
+	CRO_FBL_IA,            // ia.md
+	CRO_FBL_COUNT
+} cro_fbl_rule;
+
+// Hyper-parameters; each rule reads only its own (WM-IN-2, ALIGN-STEP-4).
+typedef struct {
+	double eta, eta_B;         // every rule
+	double decay_B;            // WM linear and nonlinear: lambda_B
+	double alpha, beta, gamma; // WM kunin, SA, AA: alpha, beta; IA: all three
+} cro_fbl_hyper;
+
+// "wm_linear", "wm_nonlinear", "wm_kunin", "sa", "aa", "ia".
+const char *cro_fbl_name(int rule);
+// Is the rule a weight-mirror variant (it reads noise)?
+int cro_fbl_is_wm(int rule);
+
+// WM-IN-2 / ALIGN-STEP-4: eta and eta_B finite and > 0; the rule's other
+// hyper-parameters finite and >= 0 (-0.0 is >= 0). A rule out of range (an
+// unknown WM variant) or a value out of its domain is CRO_ERR_PARAM.
+cro_status cro_fbl_check_params(int rule, const cro_fbl_hyper *h);
+
+// r_s of NOT-STEP-5 for one step (the "Tolerance" paragraphs of wm.md,
+// sa.md, aa.md, ia.md): the step's state factor grows by k_grad(N) + 2 r_s,
+// twice the longest rounding chain of the step. With S = sum n_l,
+// m1 = max_{l=2..L} n_{l-1}, m2 = max_{l=2..L} (n_{l-1} + n_l):
+//   depth 1, and SA:  2;
+//   AA:  max(2, m1 + 6 - S);   IA:  max(2, m2 + 7 - S);
+//   WM:  max(2, m1 + M + c_v - (2 S + N + 10 (L + 1))), c_v = 5 (linear),
+//        16 (nonlinear), 6 (kunin).
+// 0 for an invalid network or rule.
+double cro_fbl_r(const cro_net *net, int rule, size_t batch, size_t noise_rows);
+
+// The mirror update of one layer l >= 2 (WM-STEP-2/3) with its gauge:
+// dB [n_in n_out] = lambda_B B - (1/M) sum_m xi_m y_m^T (linear, nonlinear)
+// or alpha (2 B) + beta (-(1/M) sum_m xi_m y_m^T) (kunin), y_m = W xi_m or
+// f(W xi_m + b). W [n_out n_in], b [n_out], B [n_in n_out], noise [M n_in];
+// GW, Gb, GB their gauges (NULL: inputs). act and slope are layer l's
+// activation (nonlinear only). a, a_gauge [M n_out] receive the mirror's
+// pre-activations W xi_m + b (nonlinear only; may be NULL). The arguments
+// are assumed checked (cro_fbl_step does); returns CRO_OK, CRO_ERR_NOMEM,
+// CRO_ERR_NONFINITE_RESULT or CRO_ERR_GAUGE as cro_align_prims().
+cro_status cro_wm_mirror(int rule, const cro_fbl_hyper *h, int act, double slope,
+                         size_t n_in, size_t n_out, size_t M,
+                         const double *W, const double *b, const double *B,
+                         const double *noise, const double *GW, const double *Gb,
+                         const double *GB, double *dB, double *dB_gauge,
+                         double *a, double *a_gauge);
+
+// G_l of a Kunin rule (SA-REG-1, AA-REG-1, IA-REG-1, ALIGN-STEP-2) for one
+// layer with its gauge: the rule's primitive gradients from
+// cro_align_prims(), each multiplied by its coefficient (rounded), summed
+// left to right in the rule file's order. x [N n_in] are the layer inputs
+// h_{l-1} of the batch, Gx their gauges. Returns as cro_align_prims().
+cro_status cro_kunin_grad(int rule, const cro_fbl_hyper *h, size_t n_in, size_t n_out,
+                          size_t batch, const double *W, const double *B, const double *x,
+                          const double *GW, const double *GB, const double *Gx,
+                          double *G, double *G_gauge);
+
+// Outputs of cro_fbl_step(), in caller-owned buffers; W, b, B and their
+// gauges required (B may be NULL at depth 1), the others optional (NULL).
+typedef struct {
+	double loss, loss_gauge;   // the step's batch loss under the state it started from
+	double *W, *W_gauge;       // [cro_W_len] W' = W - eta dW
+	double *b, *b_gauge;       // [cro_b_len] b' = b - eta db
+	double *B, *B_gauge;       // [B_len] B' = B - eta_B G (G = dB_l of WM, G_l of SA/AA/IA)
+	double *G, *G_gauge;       // [B_len] the feedback's gradient-like update, optional
+	double *a, *a_gauge;       // [cro_a_len(net, batch)] pre-activations, optional
+	size_t ties;               // relu ties of the step (engaged pass and, for the
+	                           // nonlinear mirror, its pre-activations), factor k_in + k_grad
+	double k_grad;             // NOT-TOL-2 k_grad(batch)
+	double r;                  // r_s = cro_fbl_r()
+	double k_loss;             // k_in + k_loss(batch)
+	double k_state;            // k_in + k_grad(batch) + 2 r_s
+} cro_fbl_out;
+
+// One step of a feedback-learning rule (WM-STEP-1..4, ALIGN-STEP-1..3).
+// noise [noise_rows * sum_{l=2..L} n_{l-1}]: the WM noise Xi_2 .. Xi_L, each
+// noise_rows x n_{l-1}, one after the other (WM-IN-1); Kunin rules take none
+// (noise_len 0). Checks, in this order: the hyper-parameters
+// (cro_fbl_check_params), the network, batch and arrays as cro_grad(net,
+// CRO_RULE_FA, ...) does, then for WM at depth >= 2 noise_rows 0
+// (CRO_ERR_ZERO_SIZE), noise_len (CRO_ERR_SIZE_MISMATCH; a Kunin rule with
+// noise_len > 0 too), non-finite noise (CRO_ERR_NONFINITE_INPUT), k_in
+// (finite, >= 0, else CRO_ERR_GAUGE). GW, Gb, GB are the state's gauges
+// (NULL: inputs), k_in the factor it carries (0 for an input). The new
+// state's gauges follow NOT-TOL-1 / NOT-STEP-4: G(W') = G(W) + |eta| |dW| +
+// |eta| G(dW), b' likewise, G(B') = G(B) + |eta_B| |G| + |eta_B| G(G).
+// A non-finite loss, gradient, G or new state entry is
+// CRO_ERR_NONFINITE_RESULT; a non-finite gauge with finite values CRO_ERR_GAUGE.
+cro_status cro_fbl_step(const cro_net *net, int rule, size_t batch, const cro_fbl_hyper *h,
+                        const double *W, size_t W_len, const double *b, size_t b_len,
+                        const double *B, size_t B_len,
+                        const double *x, size_t x_len, const double *t, size_t t_len,
+                        size_t noise_rows, const double *noise, size_t noise_len,
+                        const double *GW, const double *Gb, const double *GB, double k_in,
+                        cro_fbl_out *out);
+
+// Outputs of cro_fbl_traj(): as cro_kp_traj_out without c.
+typedef struct {
+	double *loss, *loss_gauge; // [k]
+	double *W, *W_gauge;       // [k * cro_W_len]
+	double *b, *b_gauge;       // [k * cro_b_len]
+	double *B, *B_gauge;       // [k * B_len] (may be NULL when B_len is 0)
+	double *a, *a_gauge;       // [sum_s batch[s] * cro_b_len], optional
+	size_t ties;               // relu ties over all steps
+	size_t failed_step;        // on a step's error, that step (0-based); else steps
+	double k_loss;             // NOT-STEP-5: sum_{s<k} (k_grad(N_s) + 2 r_s) + k_loss(N_k)
+	double k_state;            // NOT-STEP-5: sum_s (k_grad(N_s) + 2 r_s)
+} cro_fbl_traj_out;
+
+// A trajectory of `steps` steps (NOT-STEP-1..6). batch [steps] holds N_s,
+// noise_rows [steps] M_s (WM; NULL for the Kunin rules); x, t, noise hold
+// the steps' arrays one after the other. Checks, in this order: the
+// hyper-parameters (CRO_ERR_PARAM), steps 0 (CRO_ERR_ZERO_SIZE), NULL
+// outputs or batch (or noise_rows for WM), cro_net_check(), a zero N_s or
+// (WM, depth >= 2) a zero M_s (CRO_ERR_ZERO_SIZE), x_len, t_len, noise_len
+// not the sums the batches imply (CRO_ERR_SIZE_MISMATCH), NULL arrays; then
+// runs cro_fbl_step() step after step, each from the previous step's state,
+// gauges and k_state.
+cro_status cro_fbl_traj(const cro_net *net, int rule, const cro_fbl_hyper *h,
+                        const double *W, size_t W_len, const double *b, size_t b_len,
+                        const double *B, size_t B_len,
+                        size_t steps, const size_t *batch,
+                        const double *x, size_t x_len, const double *t, size_t t_len,
+                        const size_t *noise_rows, const double *noise, size_t noise_len,
+                        cro_fbl_traj_out *out);
+
+// Extended-precision checks (ldcheck.c), as cro_ld_kp_ratio(): the worst
+// |out - exact| / (k u G) over every value, with the factor each value
+// carries (k_in + k_loss(N_s) for the loss of step s, the running k_state
+// for the state after it; the ALIGN-TOL-1 factors for the primitives);
+// 0 when all agree exactly, +inf when a value with G = 0 differs, -1 when
+// long double is not wider than double or memory runs out. The arguments
+// are those of a CRO_OK call; out is its result.
+double cro_ld_fbl_ratio(const cro_net *net, int rule, const cro_fbl_hyper *h,
+                        const double *W, const double *b, const double *B,
+                        size_t steps, const size_t *batch,
+                        const double *x, const double *t,
+                        const size_t *noise_rows, const double *noise,
+                        const cro_fbl_traj_out *out);
+double cro_ld_align_ratio(size_t n_in, size_t n_out, size_t batch,
+                          const double *W, const double *B, const double *x,
+                          const cro_align_out *out);
+
 // Finite-difference check of a BP gradient (fd.c). For every entry of dW and
 // db it compares the gradient with gsl_deriv_central of the loss; entries
 // whose difference stencil moves any relu / leaky_relu pre-activation across
@@ -277,6 +510,18 @@ cro_status cro_fd_check(const cro_net *net, size_t batch,
                         const double *W, size_t W_len, const double *b, size_t b_len,
                         const double *x, size_t x_len, const double *t, size_t t_len,
                         const cro_out *bp, cro_fd_stats *stats);
+
+// Finite-difference check of the primitives' gradients (fd.c): for every
+// primitive and every entry B_ij, gsl_deriv_central of R (cro_align_prims
+// on B with that entry moved) against dR[p][ij], with the criterion of
+// cro_fd_check() (k_R for the values, k_dR for the gradient). a must be the
+// CRO_OK result of cro_align_prims(..., CRO_PRIM_ALL, ...) on the inputs
+// (NULL gauges). Returns CRO_OK or a failing evaluation's status;
+// stats->failed counts entries over the bound (worst_index is p n_in n_out
+// + ij; worst_is_b is unused).
+cro_status cro_fd_align(size_t n_in, size_t n_out, size_t batch,
+                        const double *W, const double *B, const double *x,
+                        const cro_align_out *a, cro_fd_stats *stats);
 
 // Extended-precision check of the gauges (ldcheck.c): recomputes the rule in
 // long double and returns the worst |out - exact| / (k u G) over loss, dW and

@@ -9,16 +9,19 @@
 #                              valid against spec/vectors.schema.json
 
 ORACLE_DIR     := conformance/oracle
-ORACLE_SRC     := $(ORACLE_DIR)/oracle.c $(ORACLE_DIR)/kp.c $(ORACLE_DIR)/fd.c $(ORACLE_DIR)/ldcheck.c \
-                  $(ORACLE_DIR)/gen.c $(ORACLE_DIR)/gen_kp.c
+ORACLE_SRC     := $(ORACLE_DIR)/oracle.c $(ORACLE_DIR)/kp.c $(ORACLE_DIR)/align.c $(ORACLE_DIR)/wm.c \
+                  $(ORACLE_DIR)/fd.c $(ORACLE_DIR)/ldcheck.c \
+                  $(ORACLE_DIR)/gen.c $(ORACLE_DIR)/gen_kp.c $(ORACLE_DIR)/gen_fbl.c $(ORACLE_DIR)/gen_align.c
 ORACLE_BIN     := $(BUILD)/credit-oracle
 VECTORS_DIR    := conformance/vectors
 VECTORS_FRESH  := $(BUILD)/vectors-fresh
-# The oracle writes a file for every rule of RULES and for kp, whose checker
-# and ref/ support are still being written: kp is not in RULES yet (RULES
-# also drives the checker, tests, fuzz targets and adapters). Once kp joins
-# RULES this adds nothing and can go.
-ORACLE_RULES   := $(RULES) $(filter-out $(RULES),kp)
+# The oracle writes a file for every rule of RULES and for the rules whose
+# checker and ref/ support are still being written (kp, wm, sa, aa, ia and
+# the primitives' file align): they are not in RULES yet (RULES also drives
+# the checker, tests, fuzz targets and adapters), so they are added here; a
+# rule that joins RULES drops out of this list by itself.
+ORACLE_EXTRA   := kp wm align sa aa ia
+ORACLE_RULES   := $(RULES) $(filter-out $(RULES),$(ORACLE_EXTRA))
 VECTORS_FILES  := $(addsuffix .json,$(ORACLE_RULES)) SHA256SUMS
 VECTORS_SCHEMA := spec/vectors.schema.json
 

@@ -12,21 +12,39 @@ tests whose error is non_finite_input, or in a slope of an invalid_parameter
 test), VEC-TEST-5 (expected and gauge shaped like W and b) and NOT-TOL-1
 (every gauge at least the magnitude of its value). Exits non-zero on the first file with problems, after listing them.
 
-Trajectory rules (kp, spec/notation.md NOT-STEP-*): x and t hold one batch
-per step; expected and gauge hold loss (k numbers) and W, b, B (k entries,
-each shaped like the input's W, b, B, NOT-STEP-3); a hyper-parameter
-(eta, decay) may be one of the non-finite strings only in a test whose error
-is invalid_parameter.
+Trajectory rules (kp, wm, sa, aa, ia; spec/notation.md NOT-STEP-*): x and
+t (and, for wm, noise) hold one entry per step; expected and gauge hold loss
+(k numbers) and W, b, B (k entries, each shaped like the input's W, b, B,
+NOT-STEP-3); a hyper-parameter (eta, decay, eta_B, decay_B, alpha, beta,
+gamma) may be one of the non-finite strings only in a test whose error is
+invalid_parameter; a wm group's variant outside linear, nonlinear, kunin
+only in invalid_parameter tests (WM-ERR-1).
+
+The primitives' file (align, spec/rules/align.md ALIGN-OUT-1): expected and
+gauge hold the five values and the five gradients d_*, each shaped like the
+input's B (n_{l-1} x n_l), every gauge at least the magnitude of its value.
 """
 import hashlib
 import json
+import multiprocessing
+import os
 import sys
 
 import jsonschema
 
 NONFINITE = {"NaN", "Infinity", "-Infinity"}
 # Rules whose tests are trajectories (NOT-STEP-*), and their hyper-parameters.
-TRAJECTORY_RULES = {"kp": ("eta", "decay")}
+TRAJECTORY_RULES = {
+    "kp": ("eta", "decay"),
+    "wm": ("eta", "eta_B", "decay_B", "alpha", "beta"),
+    "sa": ("eta", "eta_B", "alpha", "beta"),
+    "aa": ("eta", "eta_B", "alpha", "beta"),
+    "ia": ("eta", "eta_B", "alpha", "beta", "gamma"),
+}
+# Per-step arrays besides x and t (NOT-STEP-2).
+STEP_ARRAYS = {"wm": ("noise",)}
+WM_VARIANTS = ("linear", "nonlinear", "kunin")
+ALIGN_PRIMS = ("decay", "self", "amp", "sparse", "null")
 
 
 def fmt_num(v):
@@ -80,7 +98,28 @@ def gauge_problems(e, g):
     return 0 if g >= abs(e) * (1.0 - 2.0 ** -50) and g >= 0 else 1
 
 
-def check_trajectory(where, hyper, t):
+def check_align(where, t):
+    """The checks of check() for a primitives test (ALIGN-OUT-1)."""
+    problems = []
+    inp = t["input"]
+    if has_nonfinite(inp) and t.get("error") != "non_finite_input":
+        problems.append("%s: non-finite string outside a non_finite_input test (VEC-NUM-2)" % where)
+    if "expected" not in t:
+        return problems
+    ex, ga = t["expected"], t["gauge"]
+    want = shape(inp["B"])
+    for p in ALIGN_PRIMS:
+        d = "d_" + p
+        if shape(ex[d]) != want or shape(ga[d]) != want:
+            problems.append("%s: %s of expected or gauge is not shaped like input B (ALIGN-OUT-1)" % (where, d))
+            return problems
+    n_bad = sum(gauge_problems(ex[f], ga[f]) for p in ALIGN_PRIMS for f in (p, "d_" + p))
+    if n_bad:
+        problems.append("%s: %d gauge(s) smaller than |expected| (NOT-TOL-1)" % (where, n_bad))
+    return problems
+
+
+def check_trajectory(where, hyper, steps, t):
     """The checks of check() for a trajectory test (NOT-STEP-2/3)."""
     problems = []
     inp = t["input"]
@@ -93,8 +132,8 @@ def check_trajectory(where, hyper, t):
         return problems
     ex, ga = t["expected"], t["gauge"]
     k = len(inp["x"])
-    if len(inp["t"]) != k or k == 0:
-        problems.append("%s: a valid trajectory needs as many steps in t as in x, at least one (NOT-STEP-2)" % where)
+    if len(inp["t"]) != k or k == 0 or any(len(inp[a]) != k for a in steps):
+        problems.append("%s: a valid trajectory needs as many steps in t (and every per-step array) as in x, at least one (NOT-STEP-2)" % where)
         return problems
     for f in ("loss", "W", "b", "B"):
         if len(ex[f]) != k or len(ga[f]) != k:
@@ -117,7 +156,7 @@ def check(doc):
     n = 0
     for group in doc.get("testGroups", []):
         net = group["network"]
-        slope_strings = any(isinstance(a.get("slope"), str) for a in net["activations"])
+        slope_strings = any(isinstance(a.get("slope"), str) for a in net.get("activations", []))
         for t in group["tests"]:
             n += 1
             where = "tcId %s" % t.get("tcId")
@@ -130,9 +169,14 @@ def check(doc):
             want = "sha256:" + hashlib.sha256(canon(c).encode()).hexdigest()
             if t["id"] != want:
                 problems.append("%s: id is not the hash of the canonical input (VEC-TEST-2)" % where)
+            if doc["rule"] == "align":
+                problems.extend(check_align(where, t))
+                continue
+            if doc["rule"] == "wm" and group.get("variant") not in WM_VARIANTS and t.get("error") != "invalid_parameter":
+                problems.append("%s: unknown wm variant %r outside an invalid_parameter test (WM-ERR-1)" % (where, group.get("variant")))
             hyper = TRAJECTORY_RULES.get(doc["rule"])
             if hyper is not None:
-                problems.extend(check_trajectory(where, hyper, t))
+                problems.extend(check_trajectory(where, hyper, STEP_ARRAYS.get(doc["rule"], ()), t))
                 if slope_strings and t.get("error") != "invalid_parameter":
                     problems.append("%s: non-finite slope outside an invalid_parameter test" % where)
                 continue
@@ -157,6 +201,19 @@ def check(doc):
     return problems
 
 
+def validate_file(args):
+    """(problems, numberOfTests) of one file against the schema."""
+    schema, path = args
+    validator = jsonschema.Draft7Validator(schema)
+    with open(path) as f:
+        doc = json.load(f)
+    problems = ["%s: %s" % ("/".join(str(p) for p in e.absolute_path) or "(root)", e.message)
+                for e in validator.iter_errors(doc)]
+    if not problems:
+        problems = check(doc)
+    return problems, doc.get("numberOfTests")
+
+
 def main(argv):
     if len(argv) < 3:
         sys.stderr.write(__doc__)
@@ -164,21 +221,24 @@ def main(argv):
     with open(argv[1]) as f:
         schema = json.load(f)
     jsonschema.Draft7Validator.check_schema(schema)
-    validator = jsonschema.Draft7Validator(schema)
+    paths = argv[2:]
+    jobs = [(schema, p) for p in paths]
+    # The files are independent: check them on every core (the results are
+    # reported in the order of the arguments either way).
+    workers = min(len(paths), os.cpu_count() or 1)
+    if workers > 1:
+        with multiprocessing.Pool(workers) as pool:
+            results = pool.map(validate_file, jobs, chunksize=1)
+    else:
+        results = [validate_file(j) for j in jobs]
     total = 0
-    for path in argv[2:]:
-        with open(path) as f:
-            doc = json.load(f)
-        problems = ["%s: %s" % ("/".join(str(p) for p in e.absolute_path) or "(root)", e.message)
-                    for e in validator.iter_errors(doc)]
-        if not problems:
-            problems = check(doc)
+    for path, (problems, n_tests) in zip(paths, results):
         if problems:
             for p in problems[:20]:
                 print("%s: %s" % (path, p))
             print("%s: %d problem(s)" % (path, len(problems)))
             return 1
-        total += doc["numberOfTests"]
+        total += n_tests
     print("validate.py: %d files, %d tests valid against %s" % (len(argv) - 2, total, argv[1]))
     return 0
 
