@@ -5,7 +5,7 @@
 # share and the targets a user runs. Adding a rule means adding its files and
 # its stem to RULES.
 
-RULES := bp fa dfa ss kp
+RULES := bp fa dfa ss kp wm align sa aa ia
 
 CC      ?= gcc
 # IEEE semantics are part of the contract: no -ffast-math, no FMA contraction.

@@ -22,7 +22,8 @@ FZ           := $(BUILD)/fuzz
 # The three checker modules the parser targets call (no main, impl, junit).
 FUZZ_CK_SRCS  := conformance/checker/vectors.c conformance/checker/response.c \
                  conformance/checker/refadapter.c
-FUZZ_NET_SRCS := conformance/oracle/oracle.c conformance/oracle/kp.c fuzz/fuzz_net.c
+FUZZ_NET_SRCS := conformance/oracle/oracle.c conformance/oracle/kp.c conformance/oracle/align.c \
+                 conformance/oracle/wm.c fuzz/fuzz_net.c
 FUZZ_HDRS     := $(wildcard ref/*.h conformance/oracle/*.h conformance/checker/*.h fuzz/*.h)
 FUZZ_CFLAGS    = $(WARN) -ffp-contract=off -g -Iref $(shell pkg-config --cflags jansson gsl 2>/dev/null)
 

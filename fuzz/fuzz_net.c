@@ -686,3 +686,344 @@ int cr_fuzz_kp(const uint8_t *data, size_t size)
 	release(&c);
 	return 0;
 }
+
+// ------------------------------------------------------------- WM, SA, AA, IA
+//
+// cr_fuzz_fbl: one step of a feedback-learning rule (cr_wm_step, cr_sa_step,
+// cr_aa_step, cr_ia_step) against the oracle's cro_fbl_step. The input
+// decodes as for kp (FA's layout, B in F, dW and db standing for W_next and
+// b_next), then: for wm a variant byte (0xf8 and above: an unknown variant,
+// else byte % 3), then five hyper-parameter bytes drawn as kp_param does
+// (eta, eta_B > 0 ordinary; decay_B, alpha, beta, gamma >= 0 ordinary), then
+// for wm a noise-row byte (0 when (byte & 31) == 0, else 1 + byte % 3), a
+// perturbation byte for the noise length and the noise values. As for kp,
+// ref/'s error must be one that applies (BP-ERR-2).
+
+static int fbl_oracle_rule(int rule, int variant)
+{
+	switch (rule) {
+	case CR_FUZZ_WM: return CRO_FBL_WM_LINEAR + variant;
+	case CR_FUZZ_SA: return CRO_FBL_SA;
+	case CR_FUZZ_AA: return CRO_FBL_AA;
+	default: return CRO_FBL_IA;
+	}
+}
+
+int cr_fuzz_fbl(int rule, const uint8_t *data, size_t size)
+{
+	register_stats();
+	reader r = {data, size, 0, 0x2545f491u};
+	fcase c;
+	decode(&c, CR_FUZZ_FA, &r);
+	if (c.pert_which == 3) {
+		c.pert_which = -1;
+		c.S_len = 0;
+	}
+	int variant = 0;
+	if (rule == CR_FUZZ_WM) {
+		unsigned v = next_byte(&r);
+		variant = v >= 0xf8u ? bad_kinds[v - 0xf8u] : (int)(v % 3);
+	}
+	cro_fbl_hyper h;
+	h.eta = kp_param(&r, 1.0);
+	h.eta_B = kp_param(&r, 1.0);
+	h.decay_B = kp_param(&r, 0.5) - 0.5 / 240.0;
+	h.alpha = kp_param(&r, 0.5) - 0.5 / 240.0;
+	h.beta = kp_param(&r, 1.0) - 1.0 / 240.0;
+	h.gamma = kp_param(&r, 0.5) - 0.5 / 240.0;
+	size_t M = 0, Z_true = 0, Z_len = 0;
+	int z_pert = 0;
+	double *Z = NULL;
+	if (rule == CR_FUZZ_WM) {
+		unsigned v = next_byte(&r);
+		M = (v & 31u) == 0 ? 0 : 1 + v % 3;
+		for (size_t l = 2; l <= c.L; l++)
+			Z_true += M * c.n[l - 1];
+		v = next_byte(&r);
+		z_pert = v < 0x20u ? (v & 1u ? 1 : -1) : 0;
+		Z_len = z_pert > 0 ? Z_true + 1 : (z_pert < 0 && Z_true > 0 ? Z_true - 1 : Z_true);
+	}
+	Z = alloc_doubles(Z_len);
+	for (size_t i = 0; i < Z_len; i++)
+		Z[i] = next_double(&r);
+	double *Z_copy = alloc_doubles(Z_len);
+	memcpy(Z_copy, Z, Z_len * sizeof(double));
+
+	cr_net net = {c.L, c.n, c.acts, c.loss};
+	size_t F_true = 0;
+	for (size_t l = 2; l <= c.L; l++)
+		F_true += c.n[l] * c.n[l - 1];
+	size_t work_true = rule == CR_FUZZ_WM ? cr_wm_workspace_len(&net, c.batch, M)
+	                                      : cr_align_step_workspace_len(&net, c.batch);
+	free(c.work);
+	c.work_len = perturb(&c, 8, work_true);
+	c.work = alloc_doubles(c.work_len);
+	double *B_next = alloc_doubles(F_true);
+	fill_sentinel(c.loss_out, 1);
+	fill_sentinel(c.dW, c.dW_len);
+	fill_sentinel(c.db, c.db_len);
+	fill_sentinel(B_next, F_true);
+	cr_status st;
+	switch (rule) {
+	case CR_FUZZ_WM:
+		st = cr_wm_step(&net, c.batch, variant, h.eta, h.eta_B, h.decay_B, h.alpha, h.beta,
+		                c.W, c.W_len, c.b, c.b_len, c.F, c.F_len, c.x, c.x_len, c.t, c.t_len,
+		                M, Z, Z_len, c.loss_out, c.dW, c.dW_len, c.db, c.db_len, B_next, F_true,
+		                c.work, c.work_len);
+		break;
+	case CR_FUZZ_SA:
+		st = cr_sa_step(&net, c.batch, h.eta, h.eta_B, h.alpha, h.beta, c.W, c.W_len, c.b,
+		                c.b_len, c.F, c.F_len, c.x, c.x_len, c.t, c.t_len, c.loss_out, c.dW,
+		                c.dW_len, c.db, c.db_len, B_next, F_true, c.work, c.work_len);
+		break;
+	case CR_FUZZ_AA:
+		st = cr_aa_step(&net, c.batch, h.eta, h.eta_B, h.alpha, h.beta, c.W, c.W_len, c.b,
+		                c.b_len, c.F, c.F_len, c.x, c.x_len, c.t, c.t_len, c.loss_out, c.dW,
+		                c.dW_len, c.db, c.db_len, B_next, F_true, c.work, c.work_len);
+		break;
+	default:
+		st = cr_ia_step(&net, c.batch, h.eta, h.eta_B, h.alpha, h.beta, h.gamma, c.W, c.W_len,
+		                c.b, c.b_len, c.F, c.F_len, c.x, c.x_len, c.t, c.t_len, c.loss_out,
+		                c.dW, c.dW_len, c.db, c.db_len, B_next, F_true, c.work, c.work_len);
+		break;
+	}
+	const char *got = cr_status_name((int)st);
+	double *in[6] = {c.W, c.b, c.F, c.S, c.x, c.t};
+	size_t lens[6] = {c.W_len, c.b_len, c.F_len, c.S_len, c.x_len, c.t_len};
+	for (size_t k = 0; k < 6; k++)
+		if (memcmp(in[k], c.copy[k], lens[k] * sizeof(double)) != 0)
+			fail(&c, "fbl: ref modified its read-only input %s (status %s)", len_names[k], got);
+	if (memcmp(Z, Z_copy, Z_len * sizeof(double)) != 0)
+		fail(&c, "fbl: ref modified its read-only noise (status %s)%s", got, "");
+	if (st != CR_OK && !(all_sentinel(c.loss_out, 1) && all_sentinel(c.dW, c.dW_len)
+	                     && all_sentinel(c.db, c.db_len) && all_sentinel(B_next, F_true)))
+		fail(&c, "fbl: ref wrote an output although it returned %s%s", got, "");
+	if (st == CR_OK && (!isfinite(*c.loss_out) || any_nonfinite(c.dW, c.dW_len)
+	                    || any_nonfinite(c.db, c.db_len) || any_nonfinite(B_next, F_true)))
+		fail(&c, "fbl: ref returned %s with a non-finite output%s", got, "");
+
+	// The errors that apply (KP-ERR-1 as extended by WM-ERR-1, ALIGN-STEP-4/5).
+	int orule = fbl_oracle_rule(rule, variant);
+	unsigned ap = 0;
+	int params_ok = isfinite(h.eta) && h.eta > 0.0 && isfinite(h.eta_B) && h.eta_B > 0.0;
+	if (rule == CR_FUZZ_WM && (variant < 0 || variant > 2))
+		params_ok = 0;
+	else if (rule == CR_FUZZ_WM && variant != 2)
+		params_ok = params_ok && isfinite(h.decay_B) && h.decay_B >= 0.0;
+	else
+		params_ok = params_ok && isfinite(h.alpha) && h.alpha >= 0.0 && isfinite(h.beta)
+		            && h.beta >= 0.0 && (rule != CR_FUZZ_IA || (isfinite(h.gamma) && h.gamma >= 0.0));
+	if (!params_ok)
+		ap |= AP_PARAM;
+	int zero = c.L == 0 || c.batch == 0 || (rule == CR_FUZZ_WM && c.L >= 2 && M == 0);
+	for (size_t l = 0; l <= c.L; l++)
+		zero |= c.n[l] == 0;
+	if (zero)
+		ap |= AP_ZERO;
+	for (size_t l = 0; l < c.L; l++) {
+		if (c.acts[l].kind < 0 || c.acts[l].kind >= CR_ACT_COUNT)
+			ap |= AP_ACT;
+		else if (c.acts[l].kind == CR_ACT_LEAKY_RELU && !isfinite(c.acts[l].slope))
+			ap |= AP_PARAM;
+	}
+	if (c.loss < 0 || c.loss >= CR_LOSS_COUNT)
+		ap |= AP_LOSS;
+	if (c.W_len != c.W_true || c.b_len != c.b_true || c.F_len != F_true
+	    || c.x_len != c.batch * (c.L ? c.n[0] : 0) || c.t_len != c.batch * (c.L ? c.n[c.L] : 0)
+	    || c.dW_len != c.W_true || c.db_len != c.b_true || Z_len != Z_true)
+		ap |= AP_MISMATCH;
+	if (c.work_len < work_true)
+		ap |= AP_WORK;
+	if (any_nonfinite(c.W, c.W_len) || any_nonfinite(c.b, c.b_len) || any_nonfinite(c.F, c.F_len)
+	    || any_nonfinite(c.x, c.x_len) || any_nonfinite(c.t, c.t_len) || any_nonfinite(Z, Z_len))
+		ap |= AP_NONFINITE;
+	unsigned bit = applicable_bit(got);
+	if (ap != 0) {
+		if ((bit & ap) == 0)
+			fail(&c, "fbl: status %s, but it does not apply (hyper-parameters, noise and the case above)%s",
+			     got, "");
+		stats[ST_ERROR]++;
+	} else if (bit != 0 || (st != CR_OK && st != CR_ERR_NONFINITE_RESULT)) {
+		fail(&c, "fbl: status %s for a call without a defect%s", got, "");
+	} else {
+		cro_net onet = {c.L, c.n, c.okinds, c.slopes, c.loss};
+		size_t a_len = c.batch * c.b_true;
+		cro_fbl_out o;
+		memset(&o, 0, sizeof o);
+		o.W = alloc_doubles(c.W_true);
+		o.W_gauge = alloc_doubles(c.W_true);
+		o.b = alloc_doubles(c.b_true);
+		o.b_gauge = alloc_doubles(c.b_true);
+		o.B = alloc_doubles(F_true);
+		o.B_gauge = alloc_doubles(F_true);
+		o.G = alloc_doubles(F_true);
+		o.G_gauge = alloc_doubles(F_true);
+		o.a = alloc_doubles(a_len);
+		o.a_gauge = alloc_doubles(a_len);
+		cro_status ost = cro_fbl_step(&onet, orule, c.batch, &h, c.W, c.W_len, c.b, c.b_len,
+		                              c.F, c.F_len, c.x, c.x_len, c.t, c.t_len, M, Z, Z_len,
+		                              NULL, NULL, NULL, 0.0, &o);
+		const char *oname = cro_status_name((int)ost);
+		if (ost == CRO_OK && st == CR_OK) {
+			if (o.ties != 0) {
+				stats[ST_TIE]++;
+			} else {
+				stats[ST_COMPARED]++;
+				compare(&c, "fbl loss", 0, *c.loss_out, o.loss, o.loss_gauge, o.k_loss);
+				for (size_t i = 0; i < c.W_true; i++)
+					compare(&c, "fbl W_next", i, c.dW[i], o.W[i], o.W_gauge[i], o.k_state);
+				for (size_t i = 0; i < c.b_true; i++)
+					compare(&c, "fbl b_next", i, c.db[i], o.b[i], o.b_gauge[i], o.k_state);
+				for (size_t i = 0; i < F_true; i++)
+					compare(&c, "fbl B_next", i, B_next[i], o.B[i], o.B_gauge[i], o.k_state);
+			}
+		} else if (ost == CRO_OK && st == CR_ERR_NONFINITE_RESULT) {
+			// ref/ may overflow only where the oracle is within its
+			// tolerance of overflow (an output, the feedback update G or a
+			// pre-activation); intermediate sums the oracle does not return
+			// are judged through these.
+			int near = near_max(o.loss, o.loss_gauge, o.k_loss);
+			for (size_t i = 0; i < c.W_true; i++)
+				near |= near_max(o.W[i], o.W_gauge[i], o.k_state);
+			for (size_t i = 0; i < c.b_true; i++)
+				near |= near_max(o.b[i], o.b_gauge[i], o.k_state);
+			for (size_t i = 0; i < F_true; i++)
+				near |= near_max(o.B[i], o.B_gauge[i], o.k_state)
+				        | near_max(o.G[i], o.G_gauge[i], o.k_state);
+			for (size_t i = 0; i < a_len; i++)
+				near |= near_max(o.a[i], o.a_gauge[i], o.k_state);
+			if (!near)
+				fail(&c, "fbl: ref returned %s but the oracle's result is %s and far from overflow",
+				     got, oname);
+			stats[ST_OVERFLOW]++;
+		} else if (ost != CRO_ERR_NONFINITE_RESULT && ost != CRO_ERR_GAUGE) {
+			fail(&c, "fbl: the oracle returned %s for a call without a defect (ref %s)", oname, got);
+		} else {
+			stats[ST_OVERFLOW]++;
+		}
+		double *os[] = {o.W, o.W_gauge, o.b, o.b_gauge, o.B, o.B_gauge, o.G, o.G_gauge, o.a,
+		                o.a_gauge};
+		for (size_t k = 0; k < sizeof os / sizeof os[0]; k++)
+			free(os[k]);
+	}
+	free(Z);
+	free(Z_copy);
+	free(B_next);
+	release(&c);
+	return 0;
+}
+
+// ---------------------------------------------------------------- ALIGN
+//
+// cr_fuzz_align: the primitives of one layer (cr_align_prims) against the
+// oracle's cro_align_prims. Input: n_in, n_out (0 when (byte & 31) == 0,
+// else 1 + byte % 4), N (the same, 1 + byte % 3), a perturbation byte (below
+// 0x28: one of W, B, x, grad, work one longer or shorter), then W, B, x by
+// next_double().
+
+int cr_fuzz_align(const uint8_t *data, size_t size)
+{
+	register_stats();
+	reader r = {data, size, 0, 0x2545f491u};
+	size_t n[3];
+	for (size_t i = 0; i < 3; i++) {
+		unsigned v = next_byte(&r);
+		n[i] = (v & 31u) == 0 ? 0 : 1 + v % (i < 2 ? 4u : 3u);
+	}
+	size_t n_in = n[0], n_out = n[1], N = n[2];
+	unsigned pv = next_byte(&r);
+	int which = pv < 0x28u ? (int)(pv % 5) : -1, sign = (int)((pv / 5) & 1u);
+	size_t want[5] = {n_out * n_in, n_in * n_out, N * n_in, CR_PRIM_COUNT * n_in * n_out,
+	                  cr_align_workspace_len(n_in, n_out)};
+	size_t len[5];
+	for (int k = 0; k < 5; k++)
+		len[k] = which != k ? want[k] : (sign ? want[k] + 1 : (want[k] ? want[k] - 1 : 0));
+	double *W = alloc_doubles(len[0]), *B = alloc_doubles(len[1]), *x = alloc_doubles(len[2]);
+	for (size_t i = 0; i < len[0]; i++)
+		W[i] = next_double(&r);
+	for (size_t i = 0; i < len[1]; i++)
+		B[i] = next_double(&r);
+	for (size_t i = 0; i < len[2]; i++)
+		x[i] = next_double(&r);
+	double *copy = alloc_doubles(len[0] + len[1] + len[2]);
+	memcpy(copy, W, len[0] * sizeof(double));
+	memcpy(copy + len[0], B, len[1] * sizeof(double));
+	memcpy(copy + len[0] + len[1], x, len[2] * sizeof(double));
+	double value[CR_PRIM_COUNT], *grad = alloc_doubles(len[3]), *work = alloc_doubles(len[4]);
+	fill_sentinel(value, CR_PRIM_COUNT);
+	fill_sentinel(grad, len[3]);
+	cr_status st = cr_align_prims(n_in, n_out, N, W, len[0], B, len[1], x, len[2], value, grad,
+	                              len[3], work, len[4]);
+	const char *got = cr_status_name((int)st);
+	fcase c; // for the messages only
+	memset(&c, 0, sizeof c);
+	c.L = 1, c.n[0] = n_in, c.n[1] = n_out, c.batch = N, c.pert_which = -1;
+	if (memcmp(copy, W, len[0] * sizeof(double)) || memcmp(copy + len[0], B, len[1] * sizeof(double))
+	    || memcmp(copy + len[0] + len[1], x, len[2] * sizeof(double)))
+		fail(&c, "align: ref modified its read-only input (status %s)%s", got, "");
+	if (st != CR_OK && !(all_sentinel(value, CR_PRIM_COUNT) && all_sentinel(grad, len[3])))
+		fail(&c, "align: ref wrote an output although it returned %s%s", got, "");
+	if (st == CR_OK && (any_nonfinite(value, CR_PRIM_COUNT) || any_nonfinite(grad, len[3])))
+		fail(&c, "align: ref returned %s with a non-finite output%s", got, "");
+	unsigned ap = 0;
+	if (n_in == 0 || n_out == 0 || N == 0)
+		ap |= AP_ZERO;
+	if (which >= 0 && which <= 3 && len[which] != want[which])
+		ap |= AP_MISMATCH;
+	if (len[4] < want[4])
+		ap |= AP_WORK;
+	if (any_nonfinite(W, len[0]) || any_nonfinite(B, len[1]) || any_nonfinite(x, len[2]))
+		ap |= AP_NONFINITE;
+	unsigned bit = applicable_bit(got);
+	if (ap != 0) {
+		if ((bit & ap) == 0)
+			fail(&c, "align: status %s, but it does not apply (n_in, n_out, N, lengths)%s", got, "");
+		stats[ST_ERROR]++;
+	} else if (bit != 0 || (st != CR_OK && st != CR_ERR_NONFINITE_RESULT)) {
+		fail(&c, "align: status %s for a call without a defect%s", got, "");
+	} else {
+		size_t g = n_in * n_out;
+		cro_align_out o;
+		memset(&o, 0, sizeof o);
+		double *buf = alloc_doubles(2 * CR_PRIM_COUNT * g);
+		for (size_t p = 0; p < CR_PRIM_COUNT; p++) {
+			o.dR[p] = buf + 2 * p * g;
+			o.dR_gauge[p] = buf + (2 * p + 1) * g;
+		}
+		cro_status ost = cro_align_prims(n_in, n_out, N, CRO_PRIM_ALL, W, len[0], B, len[1], x,
+		                                 len[2], NULL, NULL, NULL, &o);
+		const char *oname = cro_status_name((int)ost);
+		if (ost == CRO_OK && st == CR_OK) {
+			stats[ST_COMPARED]++;
+			for (size_t p = 0; p < CR_PRIM_COUNT; p++) {
+				compare(&c, "align value", p, value[p], o.R[p], o.R_gauge[p], o.k_R[p]);
+				for (size_t i = 0; i < g; i++)
+					compare(&c, "align grad", p * g + i, grad[p * g + i], o.dR[p][i],
+					        o.dR_gauge[p][i], o.k_dR[p]);
+			}
+		} else if (ost == CRO_OK && st == CR_ERR_NONFINITE_RESULT) {
+			int near = 0;
+			for (size_t p = 0; p < CR_PRIM_COUNT; p++) {
+				near |= near_max(o.R[p], o.R_gauge[p], o.k_R[p]);
+				for (size_t i = 0; i < g; i++)
+					near |= near_max(o.dR[p][i], o.dR_gauge[p][i], o.k_dR[p]);
+			}
+			if (!near)
+				fail(&c, "align: ref returned %s but the oracle's result is %s and far from overflow",
+				     got, oname);
+			stats[ST_OVERFLOW]++;
+		} else if (ost != CRO_ERR_NONFINITE_RESULT && ost != CRO_ERR_GAUGE) {
+			fail(&c, "align: the oracle returned %s for a call without a defect (ref %s)", oname, got);
+		} else {
+			stats[ST_OVERFLOW]++;
+		}
+		free(buf);
+	}
+	free(W);
+	free(B);
+	free(x);
+	free(copy);
+	free(grad);
+	free(work);
+	return 0;
+}

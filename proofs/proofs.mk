@@ -11,11 +11,12 @@
 # goal of any file is unproved.
 
 PROOF_CACHE ?= offline
-# net.c (validation and the batch driver) is annotated but not yet fully
-# proved (see proofs/README.md for the current figure and the open goals,
-# all listed there). It is left out of the gate until it proves;
-# `make proofs-pending` runs it.
-PROOF_PENDING := net.c
+# Files annotated but not yet fully proved are listed in PROOF_PENDING: they
+# stay out of the gate and `make proofs-pending` runs them. Empty: every file
+# of ref/ is in the gate (net.c joined it once it proved, proofs/README.md).
+# wm.c: 518 of its 519 goals prove; one `assigns` goal of cr_wm_step is open
+# (proofs/README.md, "Pending").
+PROOF_PENDING := wm.c
 PROOF_SRCS  := $(filter-out $(PROOF_PENDING),$(notdir $(wildcard ref/*.c)))
 
 .PHONY: proofs proofs-replay
@@ -32,6 +33,7 @@ proofs:
 
 .PHONY: proofs-pending
 proofs-pending:
+	@if [ -z "$(strip $(PROOF_PENDING))" ]; then echo "proofs-pending: no pending file"; fi
 	@for f in $(PROOF_PENDING); do BUILD=$(BUILD) sh proofs/prove.sh $$f update; done
 
 # What `make check` runs: the offline replay.

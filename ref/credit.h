@@ -287,4 +287,268 @@ cr_status cr_kp_step(const cr_net *net, size_t batch, double eta, double decay,
                      double *loss, double *W_next, size_t W_next_len, double *b_next, size_t b_next_len,
                      double *B_next, size_t B_next_len, double *work, size_t work_len);
 
+// Weight mirror (spec/rules/wm.md): one training step in which W learns by
+// feedback alignment and the feedback B learns from noise sent through the
+// forward weights (WM-STEP-1..4). The variant (WM-IN-3) chooses the mirror's
+// response and update:
+typedef enum {
+	CR_WM_LINEAR = 0,  // y = W_l xi,            dB_l = decay_B B_l - (1/M) sum xi y^T
+	CR_WM_NONLINEAR,   // y = f_l(W_l xi + b_l), dB_l as linear
+	CR_WM_KUNIN,       // y = W_l xi,            dB_l = alpha (2 B_l) + beta (-(1/M) sum xi y^T)
+	CR_WM_COUNT
+} cr_wm_variant;
+
+// The number of doubles of workspace cr_wm_step needs for this network,
+// batch and number of noise rows: cr_workspace_len(net, batch) + W_len +
+// b_len + B_len + 2 max_{l=2..L} n_l (FA's workspace, then room for dW, db,
+// dB and one mirror response). 0 when net is NULL, the network or the batch
+// is invalid, noise_rows is 0 at depth L >= 2, or a length overflows size_t
+// (cr_wm_step then reports why). At depth 1 noise_rows is not used.
+/*@
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==>
+    net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  assigns \nothing;
+*/
+size_t cr_wm_workspace_len(const cr_net *net, size_t batch, size_t noise_rows);
+
+// One weight-mirror step (WM-STEP-1..4). From the state W, b, B (layouts as
+// cr_fa_grad), the batch x, t and the noise:
+//   loss = FA's batch loss under the state the step starts from;
+//   W_next = W - eta dW,  b_next = b - eta db  (dW, db: cr_fa_grad's);
+//   B_next_l = B_l - eta_B dB_l (l = 2..L), dB_l the variant's mirror update
+//   from W_l, b_l, B_l as the step found them and the noise of layer l.
+//   W, W_next [sum n_l n_{l-1}]  b, b_next [sum n_l]
+//   B, B_next [sum_{l=2..L} n_{l-1} n_l]  x [batch * n_0]  t [batch * n_L]
+//   noise [sum_{l=2..L} noise_rows * n_{l-1}]: Xi_2 | ... | Xi_L, Xi_l being
+//         noise_rows x n_{l-1}, one noise sample per row (WM-IN-1); length 0
+//         at depth 1, where noise_rows is not used
+//   loss [1]  work [work_len >= cr_wm_workspace_len(net, batch, noise_rows)]
+// variant is a cr_wm_variant; eta and eta_B must be finite and > 0; decay_B
+// (linear, nonlinear) or alpha and beta (kunin) finite and >= 0; the
+// hyper-parameters the variant does not use are ignored (CR_ERR_PARAM,
+// checked first). W_next_len, b_next_len, B_next_len must equal W_len,
+// b_len, B_len. The outputs must not overlap the inputs or each other.
+// Order of the checks and the rounding of every operation: ref/wm.c.
+// Outputs (loss, W_next, b_next, B_next) are written only on CR_OK; a
+// trajectory (NOT-STEP-1) calls this once per step, feeding each step's
+// outputs to the next.
+/*@
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==> net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  requires valid_acts: net != \null ==> net->acts == \null || net->depth == 0 || \valid_read(net->acts + (0 .. net->depth - 1));
+  requires valid_W: W == \null || \valid_read(W + (0 .. W_len - 1));
+  requires valid_b: b == \null || \valid_read(b + (0 .. b_len - 1));
+  requires valid_B: B == \null || \valid_read(B + (0 .. B_len - 1));
+  requires valid_x: x == \null || \valid_read(x + (0 .. x_len - 1));
+  requires valid_t: t == \null || \valid_read(t + (0 .. t_len - 1));
+  requires valid_noise: noise == \null || \valid_read(noise + (0 .. noise_len - 1));
+  requires valid_loss: loss == \null || \valid(loss);
+  requires valid_W_next: W_next == \null || \valid(W_next + (0 .. W_next_len - 1));
+  requires valid_b_next: b_next == \null || \valid(b_next + (0 .. b_next_len - 1));
+  requires valid_B_next: B_next == \null || \valid(B_next + (0 .. B_next_len - 1));
+  requires valid_work: work == \null || \valid(work + (0 .. work_len - 1));
+  requires separated: \separated(loss, W_next + (0 .. W_next_len - 1), b_next + (0 .. b_next_len - 1),
+                                 B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1));
+  requires separated_in: \separated(\union(loss, W_next + (0 .. W_next_len - 1), b_next + (0 .. b_next_len - 1),
+                                           B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1)),
+                                    \union(W + (0 .. W_len - 1), b + (0 .. b_len - 1), B + (0 .. B_len - 1),
+                                           x + (0 .. x_len - 1), t + (0 .. t_len - 1),
+                                           noise + (0 .. noise_len - 1)));
+  requires separated_net: net != \null ==> \separated(\union(loss, W_next + (0 .. W_next_len - 1),
+    b_next + (0 .. b_next_len - 1), B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1)), net);
+  assigns *loss, W_next[0 .. W_next_len - 1], b_next[0 .. b_next_len - 1], B_next[0 .. B_next_len - 1],
+          work[0 .. work_len - 1];
+*/
+cr_status cr_wm_step(const cr_net *net, size_t batch, int variant, double eta, double eta_B,
+                     double decay_B, double alpha, double beta,
+                     const double *W, size_t W_len, const double *b, size_t b_len,
+                     const double *B, size_t B_len,
+                     const double *x, size_t x_len, const double *t, size_t t_len,
+                     size_t noise_rows, const double *noise, size_t noise_len,
+                     double *loss, double *W_next, size_t W_next_len, double *b_next, size_t b_next_len,
+                     double *B_next, size_t B_next_len, double *work, size_t work_len);
+
+// Kunin et al.'s layer-local alignment primitives (spec/rules/align.md
+// ALIGN-PRIM-*), in the order of the vectors' outputs (ALIGN-OUT-1).
+typedef enum {
+	CR_PRIM_DECAY = 0, // R = |W|^2 + |B|^2,          dR/dB = 2B
+	CR_PRIM_SELF,      // R = -tr(W B),               dR/dB = -W^T
+	CR_PRIM_AMP,       // R = -(1/N) sum_n p.q,       dR/dB = -(1/N) sum_n x p^T
+	CR_PRIM_SPARSE,    // R = (1/N) sum_n |p|^2+|q|^2, dR/dB = (2/N) sum_n x q^T
+	CR_PRIM_NULL,      // R = (1/N) sum_n |r|^2,      dR/dB = (2/N) sum_n r p^T
+	CR_PRIM_COUNT      // (p = W x, q = B^T x, r = B p for each layer input x)
+} cr_prim;
+
+// The number of doubles of workspace cr_align_prims needs for a layer of
+// n_in inputs and n_out outputs: 3 n_in n_out + 2 n_out + n_in; 0 when a size
+// is 0 or the length overflows size_t.
+/*@
+  assigns \nothing;
+*/
+size_t cr_align_workspace_len(size_t n_in, size_t n_out);
+
+// The five primitives of one layer (ALIGN-PRIM-1..5) and their gradients
+// with respect to B, on the batch of layer inputs x:
+//   W [n_out * n_in] (W_l)  B [n_in * n_out] (B_l, NOT-FB-1)  x [batch * n_in]
+//   value [CR_PRIM_COUNT]: value[p] is primitive p's value;
+//   grad [CR_PRIM_COUNT * n_in * n_out]: primitive p's gradient, an
+//        n_in x n_out matrix laid out as B, at grad + p n_in n_out;
+//   work [work_len >= cr_align_workspace_len(n_in, n_out)].
+// Outputs are written only on CR_OK and must not overlap the inputs. Order
+// of the checks and the rounding of every operation: ref/align.c.
+/*@
+  requires valid_W: W == \null || \valid_read(W + (0 .. W_len - 1));
+  requires valid_B: B == \null || \valid_read(B + (0 .. B_len - 1));
+  requires valid_x: x == \null || \valid_read(x + (0 .. x_len - 1));
+  requires valid_value: value == \null || \valid(value + (0 .. CR_PRIM_COUNT - 1));
+  requires valid_grad: grad == \null || \valid(grad + (0 .. grad_len - 1));
+  requires valid_work: work == \null || \valid(work + (0 .. work_len - 1));
+  requires separated: \separated(value + (0 .. CR_PRIM_COUNT - 1), grad + (0 .. grad_len - 1),
+                                 work + (0 .. work_len - 1));
+  requires separated_in: \separated(\union(value + (0 .. CR_PRIM_COUNT - 1), grad + (0 .. grad_len - 1),
+                                           work + (0 .. work_len - 1)),
+                                    \union(W + (0 .. W_len - 1), B + (0 .. B_len - 1), x + (0 .. x_len - 1)));
+  assigns value[0 .. CR_PRIM_COUNT - 1], grad[0 .. grad_len - 1], work[0 .. work_len - 1];
+*/
+cr_status cr_align_prims(size_t n_in, size_t n_out, size_t batch, const double *W, size_t W_len,
+                         const double *B, size_t B_len, const double *x, size_t x_len,
+                         double *value, double *grad, size_t grad_len, double *work,
+                         size_t work_len);
+
+// The number of doubles of workspace a step of SA, AA or IA needs:
+// cr_workspace_len(net, batch) + 3 sum n_l + sum n_l n_{l-1}
+// + 4 sum_{l>=2} n_{l-1} n_l + 3 max_l n_l (FA's workspace, dW, db, the
+// primitive gradients and G, one sample's forward pass and projections);
+// 0 when net is NULL, the network or the batch is invalid, or the sum
+// overflows size_t (the step then reports why).
+/*@
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==>
+    net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  assigns \nothing;
+*/
+size_t cr_align_step_workspace_len(const cr_net *net, size_t batch);
+
+// One step of symmetric alignment (spec/rules/sa.md, ALIGN-STEP-1..5). From
+// the state W, b, B (layouts as cr_fa_grad) and the batch x, t:
+//   loss = FA's batch loss under the state the step starts from;
+//   G_l = alpha (2 B_l) + beta (-W_l^T)                         (SA-REG-1);
+//   W_next = W - eta dW,  b_next = b - eta db,  B_next_l = B_l - eta_B G_l,
+//   dW, db being cr_fa_grad's outputs.
+//   W, W_next [sum n_l n_{l-1}]  b, b_next [sum n_l]
+//   B, B_next [sum_{l=2..L} n_{l-1} n_l]  x [batch * n_0]  t [batch * n_L]
+//   loss [1]  work [work_len >= cr_align_step_workspace_len(net, batch)]
+// eta and eta_B must be finite and > 0, alpha and beta finite and >= 0
+// (CR_ERR_PARAM, checked first); W_next_len, b_next_len, B_next_len must
+// equal W_len, b_len, B_len. The outputs must not overlap the inputs or each
+// other. Order of the checks and the rest: ref/align.c. Outputs are written
+// only on CR_OK; a trajectory (NOT-STEP-1) calls this once per step.
+/*@
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==> net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  requires valid_acts: net != \null ==> net->acts == \null || net->depth == 0 || \valid_read(net->acts + (0 .. net->depth - 1));
+  requires valid_W: W == \null || \valid_read(W + (0 .. W_len - 1));
+  requires valid_b: b == \null || \valid_read(b + (0 .. b_len - 1));
+  requires valid_B: B == \null || \valid_read(B + (0 .. B_len - 1));
+  requires valid_x: x == \null || \valid_read(x + (0 .. x_len - 1));
+  requires valid_t: t == \null || \valid_read(t + (0 .. t_len - 1));
+  requires valid_loss: loss == \null || \valid(loss);
+  requires valid_W_next: W_next == \null || \valid(W_next + (0 .. W_next_len - 1));
+  requires valid_b_next: b_next == \null || \valid(b_next + (0 .. b_next_len - 1));
+  requires valid_B_next: B_next == \null || \valid(B_next + (0 .. B_next_len - 1));
+  requires valid_work: work == \null || \valid(work + (0 .. work_len - 1));
+  requires separated: \separated(loss, W_next + (0 .. W_next_len - 1), b_next + (0 .. b_next_len - 1),
+                                 B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1));
+  requires separated_in: \separated(\union(loss, W_next + (0 .. W_next_len - 1), b_next + (0 .. b_next_len - 1),
+                                           B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1)),
+                                    \union(W + (0 .. W_len - 1), b + (0 .. b_len - 1), B + (0 .. B_len - 1),
+                                           x + (0 .. x_len - 1), t + (0 .. t_len - 1)));
+  requires separated_net: net != \null ==> \separated(\union(loss, W_next + (0 .. W_next_len - 1),
+    b_next + (0 .. b_next_len - 1), B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1)), net);
+  assigns *loss, W_next[0 .. W_next_len - 1], b_next[0 .. b_next_len - 1], B_next[0 .. B_next_len - 1],
+          work[0 .. work_len - 1];
+*/
+cr_status cr_sa_step(const cr_net *net, size_t batch, double eta, double eta_B, double alpha,
+                     double beta, const double *W, size_t W_len, const double *b, size_t b_len,
+                     const double *B, size_t B_len,
+                     const double *x, size_t x_len, const double *t, size_t t_len,
+                     double *loss, double *W_next, size_t W_next_len, double *b_next,
+                     size_t b_next_len, double *B_next, size_t B_next_len,
+                     double *work, size_t work_len);
+
+// One step of activation alignment (spec/rules/aa.md): as cr_sa_step with
+//   G_l = alpha (2/N) sum_n x_n q_n^T + beta (-(1/N) sum_n x_n p_n^T)  (AA-REG-1),
+// x_n = h_{l-1} of sample n, p_n = W_l x_n, q_n = B_l^T x_n.
+/*@
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==> net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  requires valid_acts: net != \null ==> net->acts == \null || net->depth == 0 || \valid_read(net->acts + (0 .. net->depth - 1));
+  requires valid_W: W == \null || \valid_read(W + (0 .. W_len - 1));
+  requires valid_b: b == \null || \valid_read(b + (0 .. b_len - 1));
+  requires valid_B: B == \null || \valid_read(B + (0 .. B_len - 1));
+  requires valid_x: x == \null || \valid_read(x + (0 .. x_len - 1));
+  requires valid_t: t == \null || \valid_read(t + (0 .. t_len - 1));
+  requires valid_loss: loss == \null || \valid(loss);
+  requires valid_W_next: W_next == \null || \valid(W_next + (0 .. W_next_len - 1));
+  requires valid_b_next: b_next == \null || \valid(b_next + (0 .. b_next_len - 1));
+  requires valid_B_next: B_next == \null || \valid(B_next + (0 .. B_next_len - 1));
+  requires valid_work: work == \null || \valid(work + (0 .. work_len - 1));
+  requires separated: \separated(loss, W_next + (0 .. W_next_len - 1), b_next + (0 .. b_next_len - 1),
+                                 B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1));
+  requires separated_in: \separated(\union(loss, W_next + (0 .. W_next_len - 1), b_next + (0 .. b_next_len - 1),
+                                           B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1)),
+                                    \union(W + (0 .. W_len - 1), b + (0 .. b_len - 1), B + (0 .. B_len - 1),
+                                           x + (0 .. x_len - 1), t + (0 .. t_len - 1)));
+  requires separated_net: net != \null ==> \separated(\union(loss, W_next + (0 .. W_next_len - 1),
+    b_next + (0 .. b_next_len - 1), B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1)), net);
+  assigns *loss, W_next[0 .. W_next_len - 1], b_next[0 .. b_next_len - 1], B_next[0 .. B_next_len - 1],
+          work[0 .. work_len - 1];
+*/
+cr_status cr_aa_step(const cr_net *net, size_t batch, double eta, double eta_B, double alpha,
+                     double beta, const double *W, size_t W_len, const double *b, size_t b_len,
+                     const double *B, size_t B_len,
+                     const double *x, size_t x_len, const double *t, size_t t_len,
+                     double *loss, double *W_next, size_t W_next_len, double *b_next,
+                     size_t b_next_len, double *B_next, size_t B_next_len,
+                     double *work, size_t work_len);
+
+// One step of information alignment (spec/rules/ia.md): as cr_sa_step with
+// gamma finite and >= 0 too, and
+//   G_l = alpha (-(1/N) sum_n x_n p_n^T) + beta ((2/N) sum_n r_n p_n^T)
+//         + gamma (2 B_l)                                            (IA-REG-1),
+// x_n = h_{l-1} of sample n, p_n = W_l x_n, r_n = B_l p_n.
+/*@
+  requires valid_net: net == \null || \valid_read(net);
+  requires valid_widths: net != \null ==> net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
+  requires valid_acts: net != \null ==> net->acts == \null || net->depth == 0 || \valid_read(net->acts + (0 .. net->depth - 1));
+  requires valid_W: W == \null || \valid_read(W + (0 .. W_len - 1));
+  requires valid_b: b == \null || \valid_read(b + (0 .. b_len - 1));
+  requires valid_B: B == \null || \valid_read(B + (0 .. B_len - 1));
+  requires valid_x: x == \null || \valid_read(x + (0 .. x_len - 1));
+  requires valid_t: t == \null || \valid_read(t + (0 .. t_len - 1));
+  requires valid_loss: loss == \null || \valid(loss);
+  requires valid_W_next: W_next == \null || \valid(W_next + (0 .. W_next_len - 1));
+  requires valid_b_next: b_next == \null || \valid(b_next + (0 .. b_next_len - 1));
+  requires valid_B_next: B_next == \null || \valid(B_next + (0 .. B_next_len - 1));
+  requires valid_work: work == \null || \valid(work + (0 .. work_len - 1));
+  requires separated: \separated(loss, W_next + (0 .. W_next_len - 1), b_next + (0 .. b_next_len - 1),
+                                 B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1));
+  requires separated_in: \separated(\union(loss, W_next + (0 .. W_next_len - 1), b_next + (0 .. b_next_len - 1),
+                                           B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1)),
+                                    \union(W + (0 .. W_len - 1), b + (0 .. b_len - 1), B + (0 .. B_len - 1),
+                                           x + (0 .. x_len - 1), t + (0 .. t_len - 1)));
+  requires separated_net: net != \null ==> \separated(\union(loss, W_next + (0 .. W_next_len - 1),
+    b_next + (0 .. b_next_len - 1), B_next + (0 .. B_next_len - 1), work + (0 .. work_len - 1)), net);
+  assigns *loss, W_next[0 .. W_next_len - 1], b_next[0 .. b_next_len - 1], B_next[0 .. B_next_len - 1],
+          work[0 .. work_len - 1];
+*/
+cr_status cr_ia_step(const cr_net *net, size_t batch, double eta, double eta_B, double alpha,
+                     double beta, double gamma, const double *W, size_t W_len, const double *b,
+                     size_t b_len, const double *B, size_t B_len,
+                     const double *x, size_t x_len, const double *t, size_t t_len,
+                     double *loss, double *W_next, size_t W_next_len, double *b_next,
+                     size_t b_next_len, double *B_next, size_t B_next_len,
+                     double *work, size_t work_len);
+
 #endif

@@ -9,6 +9,140 @@
 #include "loss.h"
 #include "ss.h"
 
+/*@
+  // The product of two sizes as an uninterpreted function: the provers
+  // rewrite equal arguments under it by congruence, which they fail to do
+  // under the arithmetic product when the factors are memory reads of
+  // different states (proofs/README.md). mul_def turns it back into a * b
+  // where a contract needs the product.
+  axiomatic Mul {
+    logic integer mul(integer a, integer b);
+    axiom mul_def: \forall integer a, b; mul(a, b) == a * b;
+  }
+*/
+
+/*@
+  // What layout_wb establishes, in parts; the later layout_* functions
+  // carry each part through their loops as an invariant, so that every
+  // function of the layout proves its own frame one store at a time.
+  predicate wb_n(cr_layout *lay, integer depth) =
+    \forall integer i; 0 <= i <= depth ==> lay->n[i] >= 1;
+  predicate wb_w(cr_layout *lay, integer depth) =
+    \forall integer i; 1 <= i <= depth ==>
+      lay->wsz[i] == mul(lay->n[i], lay->n[i - 1]) && lay->wsz[i] >= 1;
+  predicate wb_off(cr_layout *lay, integer depth) =
+    \forall integer i; 1 <= i <= depth ==>
+      lay->woff[i] + lay->wsz[i] <= lay->W_len && lay->boff[i] + lay->n[i] <= lay->b_len;
+  predicate wb_1(cr_layout *lay) = lay->woff[1] == 0 && lay->boff[1] == 0;
+  predicate wb_step(cr_layout *lay, integer depth) =
+    \forall integer i; 2 <= i <= depth ==> lay->boff[i] == lay->boff[i - 1] + lay->n[i - 1];
+  predicate wb_mono(cr_layout *lay, integer depth) =
+    \forall integer i; 1 <= i < depth ==> lay->boff[i] + lay->n[i] <= lay->boff[depth];
+  predicate wb_w2(cr_layout *lay, integer depth) =
+    \forall integer i; 2 <= i <= depth ==> lay->woff[2] <= lay->woff[i];
+  // The feedback of fa and ss, and of dfa.
+  predicate fa_ok(cr_layout *lay, integer depth) =
+    \forall integer i; 2 <= i <= depth ==>
+      lay->fsz[i] == lay->wsz[i] && lay->foff[i] + lay->fsz[i] <= lay->F_len;
+  predicate dfa_ok(cr_layout *lay, integer depth) =
+    \forall integer i; 1 <= i < depth ==>
+      lay->fsz[i] == mul(lay->n[i], lay->n[depth]) && lay->foff[i] + lay->fsz[i] <= lay->F_len;
+*/
+
+/*@ ghost
+  // shape_ok and fb_ok from their conjuncts, in one memory state: the
+  // provers unfold the predicates here, where nothing is stored, and
+  // layout_lens proves each requires as a goal of its own.
+  /@
+    requires valid_lay: \valid_read(lay);
+    requires depth: 1 <= lay->depth <= CR_MAX_DEPTH && lay->batch >= 1;
+    requires n: \forall integer l; 0 <= l <= lay->depth ==> lay->n[l] >= 1;
+    requires first: lay->woff[1] == 0 && lay->boff[1] == 0;
+    requires w: \forall integer l; 1 <= l <= lay->depth ==>
+      lay->wsz[l] == mul(lay->n[l], lay->n[l - 1]) && lay->wsz[l] >= 1;
+    requires off: \forall integer l; 1 <= l <= lay->depth ==>
+      lay->woff[l] + lay->wsz[l] <= lay->W_len && lay->boff[l] + lay->n[l] <= lay->b_len;
+    requires step: \forall integer l; 2 <= l <= lay->depth ==>
+      lay->boff[l] == lay->boff[l - 1] + lay->n[l - 1];
+    requires mono: \forall integer l; 1 <= l < lay->depth ==>
+      lay->boff[l] + lay->n[l] <= lay->boff[lay->depth];
+    requires xt: lay->x_len == mul(lay->batch, lay->n[0]) &&
+      lay->t_len == mul(lay->batch, lay->n[lay->depth]);
+    requires work: lay->work_len == 4 * lay->b_len + lay->W_len;
+    requires fa: (rule == CR_RULE_FA || rule == CR_RULE_SS) ==>
+      \forall integer l; 2 <= l <= lay->depth ==>
+        lay->fsz[l] == lay->wsz[l] && lay->foff[l] + lay->fsz[l] <= lay->F_len;
+    requires dfa: rule == CR_RULE_DFA ==> \forall integer l; 1 <= l < lay->depth ==>
+      lay->fsz[l] == mul(lay->n[l], lay->n[lay->depth]) && lay->foff[l] + lay->fsz[l] <= lay->F_len;
+    assigns \nothing;
+    ensures w: \forall integer l; 1 <= l <= lay->depth ==>
+      lay->wsz[l] == lay->n[l] * lay->n[l - 1];
+    ensures xt: lay->x_len == lay->batch * lay->n[0] &&
+      lay->t_len == lay->batch * lay->n[lay->depth];
+    ensures dfa: rule == CR_RULE_DFA ==> \forall integer l; 1 <= l < lay->depth ==>
+      lay->fsz[l] == lay->n[l] * lay->n[lay->depth];
+  @/
+  void layout_lemma(cr_layout *lay, int rule) { }
+
+  /@
+    requires valid_lay: \valid_read(lay);
+    requires depth: 1 <= lay->depth <= CR_MAX_DEPTH && lay->batch >= 1;
+    requires n: \forall integer l; 0 <= l <= lay->depth ==> lay->n[l] >= 1;
+    requires first: lay->woff[1] == 0 && lay->boff[1] == 0;
+    requires w: \forall integer l; 1 <= l <= lay->depth ==>
+      lay->wsz[l] == lay->n[l] * lay->n[l - 1] && lay->wsz[l] >= 1 &&
+      lay->woff[l] + lay->wsz[l] <= lay->W_len && lay->boff[l] + lay->n[l] <= lay->b_len;
+    requires step: \forall integer l; 2 <= l <= lay->depth ==>
+      lay->boff[l] == lay->boff[l - 1] + lay->n[l - 1];
+    requires mono: \forall integer l; 1 <= l < lay->depth ==>
+      lay->boff[l] + lay->n[l] <= lay->boff[lay->depth];
+    requires xt: lay->x_len == lay->batch * lay->n[0] &&
+      lay->t_len == lay->batch * lay->n[lay->depth];
+    requires work: lay->work_len == 4 * lay->b_len + lay->W_len;
+    assigns \nothing;
+    ensures shape: shape_ok(lay);
+  @/
+  void shape_lemma(cr_layout *lay) { }
+
+  /@
+    requires valid_lay: \valid_read(lay);
+    requires fa: (rule == CR_RULE_FA || rule == CR_RULE_SS) ==>
+      \forall integer l; 2 <= l <= lay->depth ==>
+        lay->fsz[l] == lay->wsz[l] && lay->foff[l] + lay->fsz[l] <= lay->F_len;
+    requires dfa: rule == CR_RULE_DFA ==> \forall integer l; 1 <= l < lay->depth ==>
+      lay->fsz[l] == lay->n[l] * lay->n[lay->depth] && lay->foff[l] + lay->fsz[l] <= lay->F_len;
+    assigns \nothing;
+    ensures fb: fb_ok(lay, rule);
+  @/
+  void fb_lemma(cr_layout *lay, int rule) { }
+*/
+
+/*@ ghost
+  // a * b == c * d from a == c and b == d, as one ground fact: the provers
+  // do not rewrite memory reads under a product by themselves.
+  /@
+    requires eq: a == c && b == d;
+    assigns \nothing;
+    ensures eq: a * b == c * d;
+  @/
+  void mul_eq(size_t a, size_t b, size_t c, size_t d) { }
+
+  // The sample and target lengths of a shape_ok layout, unfolded.
+  /@
+    requires valid_lay: \valid_read(lay);
+    requires shape: shape_ok(lay) && lay->batch == batch;
+    assigns \nothing;
+    ensures xt: lay->x_len == batch * lay->n[0] && lay->t_len == batch * lay->n[lay->depth];
+  @/
+  void shape_xt(cr_layout *lay, size_t batch)
+  {
+    /@ assert xt: lay->x_len == lay->batch * lay->n[0] &&
+         lay->t_len == lay->batch * lay->n[lay->depth]; @/
+    mul_eq(lay->batch, lay->n[0], batch, lay->n[0]);
+    mul_eq(lay->batch, lay->n[lay->depth], batch, lay->n[lay->depth]);
+  }
+*/
+
 // *r = a * b; 0 when the product overflows size_t.
 /*@
   requires valid_r: \valid(r);
@@ -104,47 +238,38 @@ static cr_status check_zero(const size_t *widths, size_t depth, size_t batch)
 	return CR_OK;
 }
 
-// Check 3: computes the layout; size_too_large when the depth exceeds
-// CR_MAX_DEPTH or a length overflows size_t. Needs checks 1 and 2 passed.
-// Every array is built in a local array of its own and copied into *lay at
-// the end: separate variables let the proofs see that a write to one never
-// changes another (proofs/README.md).
+// Check 3, first part: the widths n, the sizes wsz_l = n_l n_{l-1}, the
+// offsets woff, boff and the totals W_len, b_len. They are computed in local
+// arrays (plain values for the proofs: no memory, no framing) and then copied
+// into *lay one array at a time. w and bo are the running totals of the W and
+// b offsets. Every width is at least 1, so n_l <= n_l n_{l-1} and bo <= w: the
+// b offsets cannot overflow when the W offsets do not.
 /*@
   requires valid_widths: \valid_read(widths + (0 .. depth));
-  requires nonzero: depth >= 1 && batch >= 1 && \forall integer i; 0 <= i <= depth ==> widths[i] >= 1;
+  requires nonzero: 1 <= depth <= CR_MAX_DEPTH &&
+    \forall integer i; 0 <= i <= depth ==> widths[i] >= 1;
   requires valid_lay: \valid(lay);
   requires separated: \separated(lay, widths + (0 .. depth));
-  assigns *lay;
-  ensures shape: \result == CR_OK ==> shape_ok(lay);
-  ensures fb: \result == CR_OK ==> fb_ok(lay, rule);
-  ensures fixed: \result == CR_OK ==> lay->depth == depth && lay->batch == batch;
-  ensures xt: \result == CR_OK ==> lay->x_len == batch * lay->n[0] &&
-    lay->t_len == batch * lay->n[depth];
-  ensures fpos: \result == CR_OK && (rule == CR_RULE_FA || rule == CR_RULE_SS) && depth >= 2 ==>
-    lay->F_len >= 1;
+  assigns lay->n[0 .. depth], lay->wsz[0 .. depth], lay->woff[0 .. depth + 1],
+          lay->boff[0 .. depth + 1], lay->W_len, lay->b_len;
+  ensures status: \result == CR_OK || \result == CR_ERR_SIZE;
+  ensures n: \result == CR_OK ==> \forall integer i; 0 <= i <= depth ==> lay->n[i] >= 1;
+  ensures wsz: \result == CR_OK ==> \forall integer i; 1 <= i <= depth ==>
+    lay->wsz[i] == mul(lay->n[i], lay->n[i - 1]) && lay->wsz[i] >= 1;
+  ensures off: \result == CR_OK ==> \forall integer i; 1 <= i <= depth ==>
+    lay->woff[i] + lay->wsz[i] <= lay->W_len && lay->boff[i] + lay->n[i] <= lay->b_len;
+  ensures first: \result == CR_OK ==> lay->woff[1] == 0 && lay->boff[1] == 0;
+  ensures step: \result == CR_OK ==> \forall integer i; 2 <= i <= depth ==>
+    lay->boff[i] == lay->boff[i - 1] + lay->n[i - 1];
+  ensures mono: \result == CR_OK ==> \forall integer i; 1 <= i < depth ==>
+    lay->boff[i] + lay->n[i] <= lay->boff[depth];
+  ensures w2: \result == CR_OK ==> \forall integer i; 2 <= i <= depth ==>
+    lay->woff[2] <= lay->woff[i];
 */
-static cr_status make_layout(const size_t *widths, size_t depth, size_t batch, int rule,
-                             cr_layout *lay)
+static cr_status layout_wb(const size_t *widths, size_t depth, cr_layout *lay)
 {
-	if (depth > CR_MAX_DEPTH)
-		return CR_ERR_SIZE;
-	size_t n[CR_MAX_DEPTH + 1], wsz[CR_MAX_DEPTH + 1], fsz[CR_MAX_DEPTH + 1];
-	size_t woff[CR_MAX_DEPTH + 2], boff[CR_MAX_DEPTH + 2], foff[CR_MAX_DEPTH + 2];
-	/*@
-	  loop invariant bound: 0 <= l <= depth + 2;
-	  loop invariant zero: \forall integer i; 0 <= i < l ==> foff[i] == 0;
-	  loop assigns l, foff[0 .. depth + 1];
-	  loop variant depth + 2 - l;
-	*/
-	for (size_t l = 0; l <= depth + 1; l++)
-		foff[l] = 0;
-	/*@
-	  loop invariant bound: 0 <= l <= depth + 1;
-	  loop assigns l, fsz[0 .. depth];
-	  loop variant depth + 1 - l;
-	*/
-	for (size_t l = 0; l <= depth; l++)
-		fsz[l] = 0;
+	size_t n[CR_MAX_DEPTH + 1], wsz[CR_MAX_DEPTH + 1];
+	size_t woff[CR_MAX_DEPTH + 2], boff[CR_MAX_DEPTH + 2];
 	wsz[0] = 0;
 	woff[0] = 0;
 	boff[0] = 0;
@@ -158,9 +283,6 @@ static cr_status make_layout(const size_t *widths, size_t depth, size_t batch, i
 	*/
 	for (size_t l = 0; l <= depth; l++)
 		n[l] = widths[l];
-	// w and bo are the running totals of the W and b offsets. Every width
-	// is at least 1, so n_l <= n_l n_{l-1} and bo <= w: the b offsets cannot
-	// overflow when the W offsets do not.
 	size_t w = 0, bo = 0;
 	/*@
 	  loop invariant bound: 1 <= l <= depth + 1;
@@ -190,113 +312,279 @@ static cr_status make_layout(const size_t *widths, size_t depth, size_t batch, i
 	}
 	woff[depth + 1] = w;
 	boff[depth + 1] = bo;
-
-	// Feedback offsets. B_l and M_l (l >= 2) have W_l's size, so they sit
-	// where W_l sits, shifted by the size of W_1. D_l (l < L) is n_l x n_L.
-	size_t F_len = 0;
-	if (rule == CR_RULE_FA || rule == CR_RULE_SS) {
-		size_t w2 = depth >= 2 ? woff[2] : w;
-		//@ assert w2: w2 <= w;
-		/*@
-		  loop invariant bound: 2 <= l <= depth + 1;
-		  loop invariant fb: \forall integer i; 2 <= i < l ==>
-		    fsz[i] == wsz[i] && foff[i] + fsz[i] <= w - w2;
-		  loop assigns l, foff[2 .. depth], fsz[2 .. depth];
-		  loop variant depth + 1 - l;
-		*/
-		for (size_t l = 2; l <= depth; l++) {
-			//@ assert layer: w2 <= woff[l] && woff[l] + wsz[l] <= w;
-			foff[l] = woff[l] - w2;
-			fsz[l] = wsz[l];
-		}
-		foff[depth + 1] = w - w2;
-		F_len = w - w2;
-	} else if (rule == CR_RULE_DFA) {
-		// fo is the running total of the D offsets.
-		size_t fo = 0;
-		/*@
-		  loop invariant bound: 1 <= l <= depth;
-		  loop invariant fb: \forall integer i; 1 <= i < l ==>
-		    fsz[i] == n[i] * n[depth] && foff[i] + fsz[i] <= fo;
-		  loop assigns l, fo, foff[1 .. depth - 1], fsz[1 .. depth - 1];
-		  loop variant depth - l;
-		*/
-		for (size_t l = 1; l < depth; l++) {
-			size_t sz, f1;
-			foff[l] = fo;
-			if (!mul_ok(n[l], n[depth], &sz) || !add_ok(fo, sz, &f1))
-				return CR_ERR_SIZE;
-			//@ assert step: sz == n[l] * n[depth] && f1 == fo + sz;
-			fsz[l] = sz;
-			fo = f1;
-		}
-		foff[depth] = fo;
-		F_len = fo;
-	}
-
-	// The samples and targets, and the workspace: a, h, delta, the sum of
-	// db (b_len each) and the sum of dW (W_len).
-	size_t x_len, t_len, four_b, work_len;
-	if (!mul_ok(batch, n[0], &x_len) || !mul_ok(batch, n[depth], &t_len)
-	    || !mul_ok(4, bo, &four_b) || !add_ok(four_b, w, &work_len))
-		return CR_ERR_SIZE;
-
-	lay->depth = depth;
-	lay->batch = batch;
+	//@ assert mono: \forall integer i; 1 <= i < depth ==> boff[i] + n[i] <= boff[depth];
+	//@ assert wsz: \forall integer i; 1 <= i <= depth ==> wsz[i] == n[i] * n[i - 1] && wsz[i] >= 1;
 	lay->W_len = w;
 	lay->b_len = bo;
-	lay->F_len = F_len;
-	lay->x_len = x_len;
-	lay->t_len = t_len;
-	lay->work_len = work_len;
-	lay->woff[depth + 1] = w;
-	lay->boff[depth + 1] = bo;
-	lay->foff[depth + 1] = foff[depth + 1];
 	/*@
 	  loop invariant bound: 0 <= l <= depth + 1;
 	  loop invariant copy_n: \forall integer i; 0 <= i < l ==> lay->n[i] == n[i];
-	  loop invariant copy_wsz: \forall integer i; 0 <= i < l ==> lay->wsz[i] == wsz[i];
-	  loop invariant copy_fsz: \forall integer i; 0 <= i < l ==> lay->fsz[i] == fsz[i];
-	  loop invariant copy_woff: \forall integer i; 0 <= i < l ==> lay->woff[i] == woff[i];
-	  loop invariant copy_boff: \forall integer i; 0 <= i < l ==> lay->boff[i] == boff[i];
-	  loop invariant copy_foff: \forall integer i; 0 <= i < l ==> lay->foff[i] == foff[i];
-	  loop invariant fixed: lay->depth == depth && lay->batch == batch && lay->W_len == w &&
-	    lay->b_len == bo && lay->F_len == F_len;
-	  loop invariant fixed_2: lay->x_len == x_len && lay->t_len == t_len &&
-	    lay->work_len == work_len;
-	  loop invariant fixed_3: lay->woff[depth + 1] == w && lay->boff[depth + 1] == bo &&
-	    lay->foff[depth + 1] == foff[depth + 1];
-	  loop assigns l, lay->n[0 .. depth], lay->wsz[0 .. depth], lay->fsz[0 .. depth],
-	    lay->woff[0 .. depth], lay->boff[0 .. depth], lay->foff[0 .. depth];
+	  loop invariant fixed: lay->W_len == w && lay->b_len == bo;
+	  loop assigns l, lay->n[0 .. depth];
 	  loop variant depth + 1 - l;
 	*/
-	for (size_t l = 0; l <= depth; l++) {
+	for (size_t l = 0; l <= depth; l++)
 		lay->n[l] = n[l];
+	/*@
+	  loop invariant bound: 0 <= l <= depth + 1;
+	  loop invariant copy_n: \forall integer i; 0 <= i <= depth ==> lay->n[i] == n[i];
+	  loop invariant copy_wsz: \forall integer i; 0 <= i < l ==> lay->wsz[i] == wsz[i];
+	  loop invariant fixed: lay->W_len == w && lay->b_len == bo;
+	  loop assigns l, lay->wsz[0 .. depth];
+	  loop variant depth + 1 - l;
+	*/
+	for (size_t l = 0; l <= depth; l++)
 		lay->wsz[l] = wsz[l];
-		lay->fsz[l] = fsz[l];
+	/*@
+	  loop invariant bound: 0 <= l <= depth + 2;
+	  loop invariant copy_n: \forall integer i; 0 <= i <= depth ==> lay->n[i] == n[i];
+	  loop invariant copy_wsz: \forall integer i; 0 <= i <= depth ==> lay->wsz[i] == wsz[i];
+	  loop invariant copy_woff: \forall integer i; 0 <= i < l ==> lay->woff[i] == woff[i];
+	  loop invariant fixed: lay->W_len == w && lay->b_len == bo;
+	  loop assigns l, lay->woff[0 .. depth + 1];
+	  loop variant depth + 2 - l;
+	*/
+	for (size_t l = 0; l <= depth + 1; l++)
 		lay->woff[l] = woff[l];
+	/*@
+	  loop invariant bound: 0 <= l <= depth + 2;
+	  loop invariant copy_n: \forall integer i; 0 <= i <= depth ==> lay->n[i] == n[i];
+	  loop invariant copy_wsz: \forall integer i; 0 <= i <= depth ==> lay->wsz[i] == wsz[i];
+	  loop invariant copy_woff: \forall integer i; 0 <= i <= depth + 1 ==> lay->woff[i] == woff[i];
+	  loop invariant copy_boff: \forall integer i; 0 <= i < l ==> lay->boff[i] == boff[i];
+	  loop invariant fixed: lay->W_len == w && lay->b_len == bo;
+	  loop assigns l, lay->boff[0 .. depth + 1];
+	  loop variant depth + 2 - l;
+	*/
+	for (size_t l = 0; l <= depth + 1; l++)
 		lay->boff[l] = boff[l];
-		lay->foff[l] = foff[l];
-	}
-	// The conjuncts of shape_ok and fb_ok, one at a time.
-	//@ assert s_n: \forall integer i; 0 <= i <= depth ==> lay->n[i] >= 1;
 	/*@ assert s_w: \forall integer i; 1 <= i <= depth ==>
-	      lay->wsz[i] == lay->n[i] * lay->n[i - 1] && lay->wsz[i] >= 1; */
-	/*@ assert s_off: \forall integer i; 1 <= i <= depth ==>
-	      lay->woff[i] + lay->wsz[i] <= lay->W_len && lay->boff[i] + lay->n[i] <= lay->b_len; */
-	//@ assert s_1: lay->woff[1] == 0 && lay->boff[1] == 0;
-	/*@ assert s_step: \forall integer i; 2 <= i <= depth ==>
-	      lay->boff[i] == lay->boff[i - 1] + lay->n[i - 1]; */
-	/*@ assert s_mono: \forall integer i; 1 <= i < depth ==>
-	      lay->boff[i] + lay->n[i] <= lay->boff[depth]; */
-	//@ assert s_xt: lay->x_len == batch * lay->n[0] && lay->t_len == batch * lay->n[depth];
-	//@ assert s_work: lay->work_len == 4 * lay->b_len + lay->W_len;
-	/*@ assert f_fa: (rule == CR_RULE_FA || rule == CR_RULE_SS) ==>
-	      \forall integer i; 2 <= i <= depth ==>
-	        lay->fsz[i] == lay->wsz[i] && lay->foff[i] + lay->fsz[i] <= lay->F_len; */
-	/*@ assert f_dfa: rule == CR_RULE_DFA ==> \forall integer i; 1 <= i < depth ==>
-	      lay->fsz[i] == lay->n[i] * lay->n[depth] && lay->foff[i] + lay->fsz[i] <= lay->F_len; */
+	      lay->wsz[i] == wsz[i] && lay->n[i] == n[i] && lay->n[i - 1] == n[i - 1]; */
+	//@ assert s_w1: \forall integer i; 1 <= i <= depth ==> lay->wsz[i] == mul(n[i], n[i - 1]);
+	/*@ assert s_w2: \forall integer i; 1 <= i <= depth ==>
+	      mul(n[i], n[i - 1]) == mul(lay->n[i], lay->n[i - 1]); */
 	return CR_OK;
+}
+
+// Check 3, the feedback offsets: all 0, no feedback (bp).
+/*@
+  requires valid_lay: \valid(lay);
+  requires depth: 1 <= depth <= CR_MAX_DEPTH;
+  requires wb: wb_n(lay, depth) && wb_w(lay, depth) && wb_off(lay, depth) &&
+    wb_1(lay) && wb_step(lay, depth) && wb_mono(lay, depth) && wb_w2(lay, depth);
+  assigns lay->fsz[0 .. depth], lay->foff[0 .. depth + 1], lay->F_len;
+  ensures wb_n: wb_n(lay, depth);
+  ensures wb_w: wb_w(lay, depth);
+  ensures wb_off: wb_off(lay, depth);
+  ensures wb_1: wb_1(lay);
+  ensures wb_step: wb_step(lay, depth);
+  ensures wb_mono: wb_mono(lay, depth);
+  ensures wb_w2: wb_w2(lay, depth);
+*/
+static void layout_fzero(size_t depth, cr_layout *lay)
+{
+	/*@
+	  loop invariant bound: 0 <= l <= depth + 2;
+	  loop invariant wb_n: wb_n(lay, depth);
+	  loop invariant wb_w: wb_w(lay, depth);
+	  loop invariant wb_off: wb_off(lay, depth);
+	  loop invariant wb_1: wb_1(lay);
+	  loop invariant wb_step: wb_step(lay, depth);
+	  loop invariant wb_mono: wb_mono(lay, depth);
+	  loop invariant wb_w2: wb_w2(lay, depth);
+	  loop assigns l, lay->foff[0 .. depth + 1];
+	  loop variant depth + 2 - l;
+	*/
+	for (size_t l = 0; l <= depth + 1; l++)
+		lay->foff[l] = 0;
+	/*@
+	  loop invariant bound: 0 <= l <= depth + 1;
+	  loop invariant wb_n: wb_n(lay, depth);
+	  loop invariant wb_w: wb_w(lay, depth);
+	  loop invariant wb_off: wb_off(lay, depth);
+	  loop invariant wb_1: wb_1(lay);
+	  loop invariant wb_step: wb_step(lay, depth);
+	  loop invariant wb_mono: wb_mono(lay, depth);
+	  loop invariant wb_w2: wb_w2(lay, depth);
+	  loop assigns l, lay->fsz[0 .. depth];
+	  loop variant depth + 1 - l;
+	*/
+	for (size_t l = 0; l <= depth; l++)
+		lay->fsz[l] = 0;
+	lay->F_len = 0;
+}
+
+// The feedback offsets of fa and ss: B_l and M_l (l >= 2) have W_l's size,
+// so they sit where W_l sits, shifted by the size of W_1.
+/*@
+  requires valid_lay: \valid(lay);
+  requires depth: 1 <= depth <= CR_MAX_DEPTH;
+  requires wb: wb_n(lay, depth) && wb_w(lay, depth) && wb_off(lay, depth) &&
+    wb_1(lay) && wb_step(lay, depth) && wb_mono(lay, depth) && wb_w2(lay, depth);
+  assigns lay->fsz[2 .. depth], lay->foff[2 .. depth + 1], lay->F_len;
+  ensures wb_n: wb_n(lay, depth);
+  ensures wb_w: wb_w(lay, depth);
+  ensures wb_off: wb_off(lay, depth);
+  ensures wb_1: wb_1(lay);
+  ensures wb_step: wb_step(lay, depth);
+  ensures wb_mono: wb_mono(lay, depth);
+  ensures wb_w2: wb_w2(lay, depth);
+  ensures fb: fa_ok(lay, depth);
+  ensures fpos: depth >= 2 ==> lay->F_len >= 1;
+*/
+static void layout_fa(size_t depth, cr_layout *lay)
+{
+	size_t w = lay->W_len;
+	size_t w2 = depth >= 2 ? lay->woff[2] : w;
+	//@ assert w2: w2 <= w;
+	//@ assert pos: depth >= 2 ==> w2 + 1 <= w;
+	/*@
+	  loop invariant bound: 2 <= l <= depth + 1;
+	  loop invariant fb: \forall integer i; 2 <= i < l ==>
+	    lay->fsz[i] == lay->wsz[i] && lay->foff[i] + lay->fsz[i] <= w - w2;
+	  loop invariant wb_n: wb_n(lay, depth);
+	  loop invariant wb_w: wb_w(lay, depth);
+	  loop invariant wb_off: wb_off(lay, depth);
+	  loop invariant wb_1: wb_1(lay);
+	  loop invariant wb_step: wb_step(lay, depth);
+	  loop invariant wb_mono: wb_mono(lay, depth);
+	  loop invariant wb_w2: wb_w2(lay, depth);
+	  loop invariant fixed: lay->W_len == w;
+	  loop assigns l, lay->foff[2 .. depth], lay->fsz[2 .. depth];
+	  loop variant depth + 1 - l;
+	*/
+	for (size_t l = 2; l <= depth; l++) {
+		//@ assert layer: w2 <= lay->woff[l] && lay->woff[l] + lay->wsz[l] <= w;
+		lay->foff[l] = lay->woff[l] - w2;
+		lay->fsz[l] = lay->wsz[l];
+	}
+	lay->foff[depth + 1] = w - w2;
+	lay->F_len = w - w2;
+}
+
+// The feedback offsets of dfa: D_l (l < L) is n_l x n_L; fo is the running
+// total of the D offsets.
+/*@
+  requires valid_lay: \valid(lay);
+  requires depth: 1 <= depth <= CR_MAX_DEPTH;
+  requires wb: wb_n(lay, depth) && wb_w(lay, depth) && wb_off(lay, depth) &&
+    wb_1(lay) && wb_step(lay, depth) && wb_mono(lay, depth) && wb_w2(lay, depth);
+  assigns lay->fsz[1 .. depth - 1], lay->foff[1 .. depth], lay->F_len;
+  ensures status: \result == CR_OK || \result == CR_ERR_SIZE;
+  ensures wb_n: \result == CR_OK ==> wb_n(lay, depth);
+  ensures wb_w: \result == CR_OK ==> wb_w(lay, depth);
+  ensures wb_off: \result == CR_OK ==> wb_off(lay, depth);
+  ensures wb_1: \result == CR_OK ==> wb_1(lay);
+  ensures wb_step: \result == CR_OK ==> wb_step(lay, depth);
+  ensures wb_mono: \result == CR_OK ==> wb_mono(lay, depth);
+  ensures wb_w2: \result == CR_OK ==> wb_w2(lay, depth);
+  ensures fb: \result == CR_OK ==> dfa_ok(lay, depth);
+*/
+static cr_status layout_dfa(size_t depth, cr_layout *lay)
+{
+	size_t fo = 0;
+	/*@
+	  loop invariant bound: 1 <= l <= depth;
+	  loop invariant fb: \forall integer i; 1 <= i < l ==>
+	    lay->fsz[i] == mul(lay->n[i], lay->n[depth]) && lay->foff[i] + lay->fsz[i] <= fo;
+	  loop invariant wb_n: wb_n(lay, depth);
+	  loop invariant wb_w: wb_w(lay, depth);
+	  loop invariant wb_off: wb_off(lay, depth);
+	  loop invariant wb_1: wb_1(lay);
+	  loop invariant wb_step: wb_step(lay, depth);
+	  loop invariant wb_mono: wb_mono(lay, depth);
+	  loop invariant wb_w2: wb_w2(lay, depth);
+	  loop assigns l, fo, lay->foff[1 .. depth - 1], lay->fsz[1 .. depth - 1];
+	  loop variant depth - l;
+	*/
+	for (size_t l = 1; l < depth; l++) {
+		size_t sz, f1;
+		lay->foff[l] = fo;
+		if (!mul_ok(lay->n[l], lay->n[depth], &sz) || !add_ok(fo, sz, &f1))
+			return CR_ERR_SIZE;
+		//@ assert step: sz == mul(lay->n[l], lay->n[depth]) && f1 == fo + sz;
+		lay->fsz[l] = sz;
+		fo = f1;
+	}
+	lay->foff[depth] = fo;
+	lay->F_len = fo;
+	return CR_OK;
+}
+
+// Check 3, the lengths: the samples and targets, and the workspace: a, h,
+// delta, the sum of db (b_len each) and the sum of dW (W_len). Stores the
+// depth and the batch last.
+/*@
+  requires valid_lay: \valid(lay);
+  requires depth: 1 <= depth <= CR_MAX_DEPTH && batch >= 1;
+  requires wb: wb_n(lay, depth) && wb_w(lay, depth) && wb_off(lay, depth) &&
+    wb_1(lay) && wb_step(lay, depth) && wb_mono(lay, depth) && wb_w2(lay, depth);
+  requires fa: rule == CR_RULE_FA || rule == CR_RULE_SS ==> fa_ok(lay, depth);
+  requires fpos: (rule == CR_RULE_FA || rule == CR_RULE_SS) && depth >= 2 ==> lay->F_len >= 1;
+  requires dfa: rule == CR_RULE_DFA ==> dfa_ok(lay, depth);
+  assigns lay->x_len, lay->t_len, lay->work_len, lay->depth, lay->batch;
+  ensures status: \result == CR_OK || \result == CR_ERR_SIZE;
+  ensures shape: \result == CR_OK ==> shape_ok(lay);
+  ensures fb: \result == CR_OK ==> fb_ok(lay, rule);
+  ensures fixed: \result == CR_OK ==> lay->depth == depth && lay->batch == batch;
+  ensures xt: \result == CR_OK ==> lay->x_len == batch * lay->n[0] &&
+    lay->t_len == batch * lay->n[depth];
+  ensures fpos: \result == CR_OK && (rule == CR_RULE_FA || rule == CR_RULE_SS) && depth >= 2 ==>
+    lay->F_len >= 1;
+*/
+static cr_status layout_lens(size_t depth, size_t batch, int rule, cr_layout *lay)
+{
+	size_t x_len, t_len, four_b, work_len;
+	if (!mul_ok(batch, lay->n[0], &x_len) || !mul_ok(batch, lay->n[depth], &t_len)
+	    || !mul_ok(4, lay->b_len, &four_b) || !add_ok(four_b, lay->W_len, &work_len))
+		return CR_ERR_SIZE;
+	//@ assert x_mul: x_len == mul(batch, lay->n[0]) && t_len == mul(batch, lay->n[depth]);
+	(void)rule;
+	lay->x_len = x_len;
+	lay->t_len = t_len;
+	lay->work_len = work_len;
+	lay->depth = depth;
+	lay->batch = batch;
+	//@ ghost layout_lemma(lay, rule);
+	//@ ghost shape_lemma(lay);
+	//@ ghost fb_lemma(lay, rule);
+	//@ assert s_xt: lay->x_len == batch * lay->n[0] && lay->t_len == batch * lay->n[depth];
+	return CR_OK;
+}
+
+// Check 3: computes the layout; size_too_large when the depth exceeds
+// CR_MAX_DEPTH or a length overflows size_t. Needs checks 1 and 2 passed.
+/*@
+  requires valid_widths: \valid_read(widths + (0 .. depth));
+  requires nonzero: depth >= 1 && batch >= 1 && \forall integer i; 0 <= i <= depth ==> widths[i] >= 1;
+  requires valid_lay: \valid(lay);
+  requires separated: \separated(lay, widths + (0 .. depth));
+  assigns *lay;
+  ensures shape: \result == CR_OK ==> shape_ok(lay);
+  ensures fb: \result == CR_OK ==> fb_ok(lay, rule);
+  ensures fixed: \result == CR_OK ==> lay->depth == depth && lay->batch == batch;
+  ensures xt: \result == CR_OK ==> lay->x_len == batch * lay->n[0] &&
+    lay->t_len == batch * lay->n[depth];
+  ensures fpos: \result == CR_OK && (rule == CR_RULE_FA || rule == CR_RULE_SS) && depth >= 2 ==>
+    lay->F_len >= 1;
+*/
+static cr_status make_layout(const size_t *widths, size_t depth, size_t batch, int rule,
+                             cr_layout *lay)
+{
+	if (depth > CR_MAX_DEPTH)
+		return CR_ERR_SIZE;
+	cr_status st = layout_wb(widths, depth, lay);
+	if (st != CR_OK)
+		return st;
+	layout_fzero(depth, lay);
+	if (rule == CR_RULE_FA || rule == CR_RULE_SS) {
+		layout_fa(depth, lay);
+	} else if (rule == CR_RULE_DFA) {
+		st = layout_dfa(depth, lay);
+		if (st != CR_OK)
+			return st;
+	}
+	return layout_lens(depth, batch, rule, lay);
 }
 
 size_t cr_workspace_len(const cr_net *net, size_t batch)
@@ -415,8 +703,6 @@ static cr_status check_finite(const cr_args *c)
     \separated(lay, net->acts + (0 .. net->depth - 1));
   assigns *lay;
   ensures shape: \result == CR_OK ==> shape_ok(lay) && lay->batch == batch;
-  ensures xt: \result == CR_OK ==> lay->x_len == batch * lay->n[0] &&
-    lay->t_len == batch * lay->n[lay->depth];
   ensures fb: \result == CR_OK ==> fb_ok(lay, rule);
   ensures kinds: \result == CR_OK ==> kinds_ok(lay);
   ensures lengths: \result == CR_OK ==> c->W_len == lay->W_len && c->b_len == lay->b_len &&
@@ -481,6 +767,10 @@ static void forward(const cr_layout *lay, const double *W, const double *b,
 		/*@ assert layer: o + lay->n[l] <= lay->b_len && p + lay->n[l - 1] <= lay->b_len &&
 		      o == p + lay->n[l - 1] && lay->woff[l] + lay->wsz[l] <= lay->W_len &&
 		      lay->wsz[l] == lay->n[l] * lay->n[l - 1]; */
+		/*@ assert sep_W: \separated(a + o + (0 .. lay->n[l] - 1),
+		      W + lay->woff[l] + (0 .. lay->n[l] * lay->n[l - 1] - 1)); */
+		//@ assert sep_h: \separated(a + o + (0 .. lay->n[l] - 1), h + p + (0 .. lay->n[l - 1] - 1));
+		//@ assert sep_b: \separated(a + o + (0 .. lay->n[l] - 1), b + o + (0 .. lay->n[l] - 1));
 		cr_linalg_affine(lay->n[l], lay->n[l - 1], W + lay->woff[l], h + p, b + o, a + o);
 		cr_act_apply(lay->kind[l], lay->slope[l], lay->n[l], a + o, h + o);
 	}
@@ -516,27 +806,94 @@ static void back(const cr_layout *lay, int rule, const cr_args *c, size_t l,
 	      lay->fsz[l] == lay->wsz[l] && lay->foff[l] + lay->fsz[l] <= lay->F_len) &&
 	    (rule == CR_RULE_DFA ==> lay->fsz[l - 1] == lay->n[l - 1] * lay->n[L] &&
 	      lay->foff[l - 1] + lay->fsz[l - 1] <= lay->F_len); */
+	// The ranges the rule's kernel reads, each apart from what it writes
+	// (d + p: delta_{l-1}).
+	//@ assert sep_dW: \separated(d + (0 .. lay->b_len - 1), c->W + (0 .. lay->W_len - 1));
+	//@ assert sep_dF: \separated(d + (0 .. lay->b_len - 1), c->F + (0 .. c->F_len - 1));
+	//@ assert sep_a: \separated(d + p + (0 .. lay->n[l - 1] - 1), a + p + (0 .. lay->n[l - 1] - 1));
+	//@ assert sep_h: \separated(d + p + (0 .. lay->n[l - 1] - 1), h + p + (0 .. lay->n[l - 1] - 1));
+	//@ assert sep_d: \separated(d + p + (0 .. lay->n[l - 1] - 1), d + o + (0 .. lay->n[l] - 1));
+	/*@ assert sep_W: \separated(d + p + (0 .. lay->n[l - 1] - 1),
+	      c->W + lay->woff[l] + (0 .. lay->n[l] * lay->n[l - 1] - 1)); */
 	switch (rule) {
 	case CR_RULE_FA:
+		/*@ assert sep_B: \separated(d + p + (0 .. lay->n[l - 1] - 1),
+		      c->F + lay->foff[l] + (0 .. lay->n[l - 1] * lay->n[l] - 1)); */
 		cr_fa_delta(lay->n[l], lay->n[l - 1], c->F + lay->foff[l], d + o, k, s,
 		            a + p, h + p, d + p);
 		break;
 	case CR_RULE_DFA:
+		//@ assert in_D: lay->foff[l - 1] + lay->n[l - 1] * lay->n[L] <= c->F_len;
+		/*@ assert sub_D: \subset(c->F + lay->foff[l - 1] + (0 .. lay->n[l - 1] * lay->n[L] - 1),
+		      c->F + (0 .. c->F_len - 1)); */
+		//@ assert sub_dp: \subset(d + p + (0 .. lay->n[l - 1] - 1), d + (0 .. lay->b_len - 1));
+		//@ assert sub_dL: \subset(d + lay->boff[L] + (0 .. lay->n[L] - 1), d + (0 .. lay->b_len - 1));
+		/*@ assert sep_dL: \separated(d + p + (0 .. lay->n[l - 1] - 1),
+		      d + lay->boff[L] + (0 .. lay->n[L] - 1)); */
+		/*@ assert sep_D: \separated(d + p + (0 .. lay->n[l - 1] - 1),
+		      c->F + lay->foff[l - 1] + (0 .. lay->n[l - 1] * lay->n[L] - 1)); */
 		cr_dfa_delta(lay->n[l - 1], lay->n[L], c->F + lay->foff[l - 1], d + lay->boff[L],
 		             k, s, a + p, h + p, d + p);
 		break;
 	case CR_RULE_SS:
-		if (c->F_len != 0)
+		if (c->F_len != 0) {
+			/*@ assert sep_M: \separated(d + p + (0 .. lay->n[l - 1] - 1),
+			      c->F + lay->foff[l] + (0 .. lay->n[l] * lay->n[l - 1] - 1)); */
 			cr_ss_delta_mag(lay->n[l], lay->n[l - 1], c->W + lay->woff[l],
 			                c->F + lay->foff[l], d + o, k, s, a + p, h + p, d + p);
-		else
+		} else {
 			cr_ss_delta_uniform(lay->n[l], lay->n[l - 1], c->W + lay->woff[l],
 			                    c->S[l - 2], d + o, k, s, a + p, h + p, d + p);
+		}
 		break;
 	default:
 		cr_bp_delta(lay->n[l], lay->n[l - 1], c->W + lay->woff[l], d + o, k, s,
 		            a + p, h + p, d + p);
 		break;
+	}
+}
+
+// NOT-RED-1: one sample's terms of the sums, gW_l += delta_l h_{l-1}^T
+// (h_0 = xs) and gb_l += delta_l.
+//   xs [n_0]  h, d, gb [b_len]  gW [W_len]
+/*@
+  requires valid_lay: \valid_read(lay) && shape_ok(lay);
+  requires valid_xs: \valid_read(xs + (0 .. lay->n[0] - 1));
+  requires valid_hd: \valid_read(h + (0 .. lay->b_len - 1)) && \valid_read(d + (0 .. lay->b_len - 1));
+  requires valid_g: \valid(gb + (0 .. lay->b_len - 1)) && \valid(gW + (0 .. lay->W_len - 1));
+  requires sep_gW: \separated(gW + (0 .. lay->W_len - 1), d + (0 .. lay->b_len - 1));
+  requires sep_gW_h: \separated(gW + (0 .. lay->W_len - 1), h + (0 .. lay->b_len - 1));
+  requires sep_gW_x: \separated(gW + (0 .. lay->W_len - 1), xs + (0 .. lay->n[0] - 1));
+  requires sep_gW_gb: \separated(gW + (0 .. lay->W_len - 1), gb + (0 .. lay->b_len - 1));
+  requires sep_gb: \separated(gb + (0 .. lay->b_len - 1), d + (0 .. lay->b_len - 1));
+  requires sep_gb_h: \separated(gb + (0 .. lay->b_len - 1), h + (0 .. lay->b_len - 1));
+  requires separated_lay: \separated(lay, gb + (0 .. lay->b_len - 1), gW + (0 .. lay->W_len - 1));
+  assigns gb[0 .. lay->b_len - 1], gW[0 .. lay->W_len - 1];
+*/
+static void accumulate(const cr_layout *lay, const double *xs, const double *h,
+                       const double *d, double *gb, double *gW)
+{
+	size_t L = lay->depth;
+	//@ assert layer1: lay->n[1] <= lay->b_len && lay->wsz[1] <= lay->W_len && lay->wsz[1] == lay->n[1] * lay->n[0];
+	cr_linalg_outer_acc(lay->n[1], lay->n[0], d, xs, gW);
+	cr_linalg_add_acc(lay->n[1], d, gb);
+	/*@
+	  loop invariant bound: 2 <= l <= L + 1;
+	  loop assigns l, gb[0 .. lay->b_len - 1], gW[0 .. lay->W_len - 1];
+	  loop variant L + 1 - l;
+	*/
+	for (size_t l = 2; l <= L; l++) {
+		size_t o = lay->boff[l], p = lay->boff[l - 1];
+		/*@ assert layer: o + lay->n[l] <= lay->b_len && p + lay->n[l - 1] <= lay->b_len &&
+		      o == p + lay->n[l - 1] && lay->woff[l] + lay->wsz[l] <= lay->W_len &&
+		      lay->wsz[l] == lay->n[l] * lay->n[l - 1]; */
+		/*@ assert sep_d: \separated(gW + lay->woff[l] + (0 .. lay->n[l] * lay->n[l - 1] - 1),
+		      d + o + (0 .. lay->n[l] - 1)); */
+		/*@ assert sep_h: \separated(gW + lay->woff[l] + (0 .. lay->n[l] * lay->n[l - 1] - 1),
+		      h + p + (0 .. lay->n[l - 1] - 1)); */
+		//@ assert sep_gb: \separated(gb + o + (0 .. lay->n[l] - 1), d + o + (0 .. lay->n[l] - 1));
+		cr_linalg_outer_acc(lay->n[l], lay->n[l - 1], d + o, h + p, gW + lay->woff[l]);
+		cr_linalg_add_acc(lay->n[l], d + o, gb + o);
 	}
 }
 
@@ -578,22 +935,7 @@ static double sample(const cr_layout *lay, int rule, const cr_args *c,
 	*/
 	for (size_t l = L; l >= 2; l--)
 		back(lay, rule, c, l, a, h, d);
-	// NOT-RED-1: per-sample terms of dW_l and db_l.
-	cr_linalg_outer_acc(lay->n[1], lay->n[0], d, xs, gW);
-	cr_linalg_add_acc(lay->n[1], d, gb);
-	/*@
-	  loop invariant bound: 2 <= l <= L + 1;
-	  loop assigns l, gb[0 .. lay->b_len - 1], gW[0 .. lay->W_len - 1];
-	  loop variant L + 1 - l;
-	*/
-	for (size_t l = 2; l <= L; l++) {
-		size_t o = lay->boff[l], p = lay->boff[l - 1];
-		/*@ assert layer: o + lay->n[l] <= lay->b_len && p + lay->n[l - 1] <= lay->b_len &&
-		      o == p + lay->n[l - 1] && lay->woff[l] + lay->wsz[l] <= lay->W_len &&
-		      lay->wsz[l] == lay->n[l] * lay->n[l - 1]; */
-		cr_linalg_outer_acc(lay->n[l], lay->n[l - 1], d + o, h + p, gW + lay->woff[l]);
-		cr_linalg_add_acc(lay->n[l], d + o, gb + o);
-	}
+	accumulate(lay, xs, h, d, gb, gW);
 	return l_s;
 }
 
@@ -607,6 +949,7 @@ cr_status cr_net_grad(const cr_net *net, size_t batch, int rule, const cr_args *
 	size_t nb = lay.b_len, n0 = lay.n[0], nL = lay.n[lay.depth];
 	//@ assert batch: lay.batch == batch;
 	//@ assert work: lay.work_len == 4 * nb + lay.W_len;
+	//@ ghost shape_xt(&lay, batch);
 	//@ assert x_len: lay.x_len == batch * n0;
 	//@ assert t_len: lay.t_len == batch * nL;
 	double *a = c->work;
@@ -614,9 +957,34 @@ cr_status cr_net_grad(const cr_net *net, size_t batch, int rule, const cr_args *
 	double *d = h + nb;
 	double *gb = d + nb;
 	double *gW = gb + nb;
+	//@ assert work_len: 4 * nb + lay.W_len <= c->work_len;
+	// Each segment lies inside the workspace (the frame of cr_net_grad).
+	//@ assert in_a: \subset(a + (0 .. nb - 1), c->work + (0 .. c->work_len - 1));
+	//@ assert in_h: \subset(h + (0 .. nb - 1), c->work + (0 .. c->work_len - 1));
+	//@ assert in_d: \subset(d + (0 .. nb - 1), c->work + (0 .. c->work_len - 1));
+	//@ assert in_gb: \subset(gb + (0 .. nb - 1), c->work + (0 .. c->work_len - 1));
+	//@ assert in_gW: \subset(gW + (0 .. lay.W_len - 1), c->work + (0 .. c->work_len - 1));
 	cr_linalg_zero(nb, gb);
 	cr_linalg_zero(lay.W_len, gW);
 	double lsum = 0.0;
+	//@ assert rule_fb: fb_ok(&lay, rule);
+	/*@ assert rule_mem: \valid_read(c->W + (0 .. lay.W_len - 1)) &&
+	      \valid_read(c->b + (0 .. lay.b_len - 1)) &&
+	      \valid_read(c->F + (0 .. c->F_len - 1)) && \valid_read(c->S + (0 .. c->S_len - 1)); */
+	/*@ assert rule_F: (rule != CR_RULE_SS || c->F_len != 0 ==> c->F_len == lay.F_len) &&
+	      (rule == CR_RULE_SS && c->F_len == 0 ==> c->S_len + 1 >= lay.depth); */
+	//@ assert rule: rule_ok(&lay, c, rule);
+	//@ assert sep_lay: \separated(c, c->work + (0 .. c->work_len - 1));
+	//@ assert sep_lay2: \separated(&lay, c);
+	//@ assert sep_lay3: \separated(&lay, c->work + (0 .. c->work_len - 1));
+	// args_valid, unfolded: the workspace apart from each input.
+	//@ assert sep_W: \separated(c->work + (0 .. c->work_len - 1), c->W + (0 .. c->W_len - 1));
+	//@ assert sep_b: \separated(c->work + (0 .. c->work_len - 1), c->b + (0 .. c->b_len - 1));
+	//@ assert sep_F: \separated(c->work + (0 .. c->work_len - 1), c->F + (0 .. c->F_len - 1));
+	//@ assert sep_S: \separated(c->work + (0 .. c->work_len - 1), c->S + (0 .. c->S_len - 1));
+	//@ assert sep_x: \separated(c->work + (0 .. c->work_len - 1), c->x + (0 .. c->x_len - 1));
+	//@ assert sep_t: \separated(c->work + (0 .. c->work_len - 1), c->t + (0 .. c->t_len - 1));
+	//@ assert valid_x: \valid_read(c->x + (0 .. c->x_len - 1)) && \valid_read(c->t + (0 .. c->t_len - 1));
 	/*@
 	  loop invariant bound: 0 <= s <= batch;
 	  loop assigns s, lsum, c->work[0 .. c->work_len - 1];
@@ -625,6 +993,25 @@ cr_status cr_net_grad(const cr_net *net, size_t batch, int rule, const cr_args *
 	for (size_t s = 0; s < batch; s++) {
 		//@ ghost cr_row_fits(s, batch, n0);
 		//@ ghost cr_row_fits(s, batch, nL);
+		// The five segments of the workspace, apart from each other and
+		// from every input.
+		//@ assert in_x: s * n0 + n0 <= c->x_len && s * nL + nL <= c->t_len;
+		//@ assert v_x: \valid_read(c->x + s * n0 + (0 .. n0 - 1));
+		//@ assert v_t: \valid_read(c->t + s * nL + (0 .. nL - 1));
+		//@ assert sep_xs: \separated(c->work + (0 .. c->work_len - 1), c->x + s * n0 + (0 .. n0 - 1));
+		//@ assert sep_ts: \separated(c->work + (0 .. c->work_len - 1), c->t + s * nL + (0 .. nL - 1));
+		//@ assert sep_inx: \separated(c->work + (0 .. 4 * nb + lay.W_len - 1), c->x + s * n0 + (0 .. n0 - 1));
+		//@ assert sep_int: \separated(c->work + (0 .. 4 * nb + lay.W_len - 1), c->t + s * nL + (0 .. nL - 1));
+		//@ assert sep_inW: \separated(c->work + (0 .. 4 * nb + lay.W_len - 1), c->W + (0 .. lay.W_len - 1));
+		//@ assert sep_inb: \separated(c->work + (0 .. 4 * nb + lay.W_len - 1), c->b + (0 .. nb - 1));
+		//@ assert sep_inF: \separated(c->work + (0 .. 4 * nb + lay.W_len - 1), c->F + (0 .. c->F_len - 1));
+		//@ assert sep_inS: \separated(c->work + (0 .. 4 * nb + lay.W_len - 1), c->S + (0 .. c->S_len - 1));
+		/*@ assert sep_in: \separated(c->work + (0 .. 4 * nb + lay.W_len - 1),
+		      \union(c->W + (0 .. lay.W_len - 1), c->b + (0 .. nb - 1),
+		             c->F + (0 .. c->F_len - 1), c->S + (0 .. c->S_len - 1),
+		             c->x + s * n0 + (0 .. n0 - 1), c->t + s * nL + (0 .. nL - 1))); */
+		/*@ assert sep_work: \separated(a + (0 .. nb - 1), h + (0 .. nb - 1), d + (0 .. nb - 1),
+		      gb + (0 .. nb - 1), gW + (0 .. lay.W_len - 1)); */
 		lsum += sample(&lay, rule, c, c->x + s * n0, c->t + s * nL, a, h, d, gb, gW);
 	}
 

@@ -133,7 +133,7 @@ typedef struct {
   // The rule's arrays after validation: F holds the layout's feedback (or,
   // for sign symmetry's uSF, S holds one scale per layer 2 .. L).
   predicate rule_ok(cr_layout *lay, cr_args *c, integer rule) =
-    0 <= rule < CR_RULE_COUNT && fb_ok(lay, rule) &&
+    fb_ok(lay, rule) &&
     \valid_read(c->W + (0 .. lay->W_len - 1)) &&
     \valid_read(c->b + (0 .. lay->b_len - 1)) &&
     \valid_read(c->F + (0 .. c->F_len - 1)) && \valid_read(c->S + (0 .. c->S_len - 1)) &&

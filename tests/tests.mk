@@ -6,7 +6,7 @@
 TEST_STEMS   := common $(filter-out kp,$(RULES)) kp claims
 TEST_SRCS    := $(TEST_STEMS:%=tests/test_%.c)
 TESTLIB_SRCS := tests/testlib.c
-TESTLIB_HDRS := tests/testlib.h ref/credit.h
+TESTLIB_HDRS := tests/testlib.h tests/align_step.h ref/credit.h
 TEST_BINS    := $(TEST_STEMS:%=$(BUILD)/tests/test_%)
 
 # The ASan/UBSan build: ref sources and tests rebuilt from scratch.

@@ -16,7 +16,7 @@ ADAPTERS_DIR  := conformance/adapters/python
 ADAPTERS_OUT  := $(BUILD)/adapters
 ADAPTER_GOOD  := $(PYTHON) $(ADAPTERS_DIR)/credit_adapter.py
 # wrong adapter : the rules it must fail
-WRONG_ADAPTERS := wrong_fa:fa,kp $(if $(filter kp,$(RULES)),wrong_kp:kp)
+WRONG_ADAPTERS := wrong_fa:fa,kp,wm,sa,aa,ia wrong_kp:kp wrong_wm:wm wrong_align:align,aa,ia,wm
 
 .PHONY: adapters-check
 

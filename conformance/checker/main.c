@@ -24,15 +24,15 @@
 #define CK_PROTOCOL 1
 
 // The rules whose vectors `credit check` runs by default: conformance/vectors/<stem>.json.
-static const char *const all_rules[] = { "bp", "fa", "dfa", "ss", "kp" };
+static const char *const all_rules[] = { "bp", "fa", "dfa", "ss", "kp", "wm", "align", "sa", "aa", "ia" };
 #define N_RULES (sizeof all_rules / sizeof all_rules[0])
 
 static const char usage_main[] =
 "usage: credit <command> [options]\n"
 "\n"
-"Checks implementations of the credit-assignment rules bp, fa, dfa, ss, kp against\n"
-"the golden vectors of conformance/vectors/ (spec/vectors.md), through the\n"
-"adapter protocol of spec/protocol.md.\n"
+"Checks implementations of the credit-assignment rules bp, fa, dfa, ss, kp, wm,\n"
+"align, sa, aa, ia against the golden vectors of conformance/vectors/\n"
+"(spec/vectors.md), through the adapter protocol of spec/protocol.md.\n"
 "\n"
 "commands:\n"
 "  check   judge the reference (in process) or an adapter (--impl) on the vectors\n"
@@ -56,10 +56,11 @@ static const char usage_check[] =
 "usage: credit check [--rule R] [--case N] [--vectors DIR] [--junit FILE]\n"
 "                    [--impl 'COMMAND'] [--timeout SECONDS] [--verbose]\n"
 "\n"
-"Loads DIR/<rule>.json for every rule (bp fa dfa ss kp, or only --rule R) and judges\n"
-"every case (or only tcId N): without --impl against the reference library run in\n"
-"process, with --impl against the adapter started as /bin/sh -c COMMAND, which gets\n"
-"one request line per case and must answer one response line (spec/protocol.md).\n"
+"Loads DIR/<rule>.json for every rule (bp fa dfa ss kp wm align sa aa ia, or\n"
+"only --rule R) and judges every case (or only tcId N): without --impl against the\n"
+"reference library run in process, with --impl against the adapter started as\n"
+"/bin/sh -c COMMAND, which gets one request line per case and must answer one\n"
+"response line (spec/protocol.md).\n"
 "\n"
 "  --rule R          only rule R\n"
 "  --case N          only the case with tcId N (of every selected rule)\n"
@@ -114,7 +115,11 @@ static const char usage_serve[] =
 "    no step is zero_size, t with another number of batches is size_mismatch;\n"
 "    eta and decay must be numbers (or \"NaN\", \"Infinity\", \"-Infinity\"),\n"
 "    else malformed_request; a wrong shape in a step is judged on that step;\n"
-"  - a rule other than bp, fa, dfa, ss, kp is answered {\"error\":\"unsupported_rule\"};\n"
+"  - wm, sa, aa, ia (trajectories) as kp, with their own hyper-parameters\n"
+"    (eta, eta_B, decay_B or alpha, beta, gamma); wm reads variant (linear when\n"
+"    absent) and input.noise, one list of L-1 matrices per step;\n"
+"  - align: network {\"widths\": [n_in, n_out]}, input W, B, x of one layer;\n"
+"  - another rule is answered {\"error\":\"unsupported_rule\"};\n"
 "  - a line that is not JSON, or a request with a value of the wrong JSON type\n"
 "    (e.g. a string where a matrix belongs, a width that is not a non-negative\n"
 "    integer, no W/b/x/t, protocol other than 1) is answered\n"

@@ -256,8 +256,9 @@ static json_t *feedback_json(const double *v, const size_t *w, size_t L)
 	return list;
 }
 
-// A hyper-parameter of the trajectory (KP-IN-2): a number or one of the
-// strings of VEC-NUM-2; missing or of another type is malformed.
+// A hyper-parameter of a trajectory (KP-IN-2, WM-IN-2, ALIGN-STEP-4): a
+// number or one of the strings of VEC-NUM-2; missing or of another type is
+// malformed.
 static int read_param(ctx *x, const json_t *in, const char *name, double *v)
 {
 	const json_t *j = json_object_get(in, name);
@@ -266,45 +267,205 @@ static int read_param(ctx *x, const json_t *in, const char *name, double *v)
 	return 0;
 }
 
-// Kolen-Pollack (spec/rules/kp.md): answers a trajectory request
-// (NOT-STEP-2/3) by calling cr_kp_step once per step, alternating two state
-// buffers. W and b are already read (their shapes checked against the
-// network); this reads eta, decay, B and the per-step batches x[s], t[s].
-// Returns -1 for a malformed request (x->why set), else 0 with *resp set.
-//   - no step at all ("x": []) is zero_size; t with another number of
-//     batches than x is size_mismatch;
-//   - a shape that does not match (W, b, B, or a batch x[s] / t[s]) is handed
-//     to ref/ with deliberately mismatched flat lengths, on the first step
-//     whose shapes are wrong (the first step for W, b, B), so that ref/'s
-//     order of checks decides between size_mismatch and an earlier error
-//     (invalid_parameter, zero_size, ...);
+// The rules whose requests are trajectories (NOT-STEP-*).
+typedef enum { T_KP, T_WM, T_SA, T_AA, T_IA } traj_rule;
+
+// A trajectory rule's hyper-parameters; those a rule does not use stay 0.
+typedef struct {
+	int variant; // wm: a cr_wm_variant
+	double eta, decay, eta_B, decay_B, alpha, beta, gamma;
+} hyper;
+
+// Reads the rule's hyper-parameters (and the weight mirror's variant, from
+// the request: absent is linear, WM-IN-3). Returns -1 when malformed, 1 when
+// the variant is unknown (invalid_parameter), else 0.
+static int read_hyper(ctx *x, const json_t *req, const json_t *in, traj_rule r, hyper *h,
+                      FILE *diag)
+{
+	memset(h, 0, sizeof *h);
+	switch (r) {
+	case T_KP:
+		return read_param(x, in, "eta", &h->eta) || read_param(x, in, "decay", &h->decay) ? -1 : 0;
+	case T_WM: {
+		const json_t *v = json_object_get(req, "variant");
+		const char *vs = json_string_value(v);
+		if (v && !vs)
+			return malformed(x, "variant is not a string");
+		if (!vs || strcmp(vs, "linear") == 0)
+			h->variant = CR_WM_LINEAR;
+		else if (strcmp(vs, "nonlinear") == 0)
+			h->variant = CR_WM_NONLINEAR;
+		else if (strcmp(vs, "kunin") == 0)
+			h->variant = CR_WM_KUNIN;
+		else {
+			if (diag)
+				fprintf(diag, "credit: unknown weight-mirror variant \"%s\"\n", vs);
+			return 1;
+		}
+		if (read_param(x, in, "eta", &h->eta) || read_param(x, in, "eta_B", &h->eta_B))
+			return -1;
+		if (h->variant == CR_WM_KUNIN)
+			return read_param(x, in, "alpha", &h->alpha) || read_param(x, in, "beta", &h->beta) ? -1 : 0;
+		return read_param(x, in, "decay_B", &h->decay_B) ? -1 : 0;
+	}
+	case T_IA:
+		if (read_param(x, in, "gamma", &h->gamma))
+			return -1;
+		/* fall through */
+	default: // T_SA, T_AA
+		return read_param(x, in, "eta", &h->eta) || read_param(x, in, "eta_B", &h->eta_B) ||
+		       read_param(x, in, "alpha", &h->alpha) || read_param(x, in, "beta", &h->beta) ? -1 : 0;
+	}
+}
+
+// The weight mirror's noise of every step (WM-IN-1): k entries, each a list
+// of L - 1 matrices, the one of layer l being M_s x n_{l-1} with the same M_s
+// for every layer of the step. Appends them to Z, step after step (zo[s] ..
+// zo[s+1]), with M[s]; a wrong count or shape sets x->mismatch (and records
+// the first such step in *bad_step), a missing "noise" is size_mismatch.
+static int read_noise(ctx *x, const json_t *in, const size_t *w, size_t L, size_t k,
+                      flat *Z, size_t *zo, size_t *M, size_t *bad_step)
+{
+	const json_t *jz = json_object_get(in, "noise");
+	char name[64];
+	zo[0] = 0;
+	if (!jz) {
+		x->mismatch = 1;
+		for (size_t s = 0; s < k; s++)
+			zo[s + 1] = 0, M[s] = 0;
+		return 0;
+	}
+	if (!json_is_array(jz))
+		return malformed(x, "input.noise is not a list of steps (WM-IN-1)");
+	if (json_array_size(jz) != k)
+		x->mismatch = 1;
+	for (size_t s = 0; s < k; s++) {
+		const json_t *step = json_array_get(jz, s);
+		int before = x->mismatch;
+		M[s] = 0;
+		x->mismatch = 0;
+		if (step && !json_is_array(step))
+			return malformed(x, "input.noise[%zu] is not a list of matrices", s);
+		if (!step || json_array_size(step) != (L ? L - 1 : 0))
+			x->mismatch = 1;
+		for (size_t i = 0; step && i < json_array_size(step); i++) {
+			const json_t *m = json_array_get(step, i);
+			size_t rows = 0;
+			snprintf(name, sizeof name, "input.noise[%zu][%zu]", s, i);
+			if (read_matrix(x, name, m, i == 0 ? ANY : M[s], i + 1 < L ? w[i + 1] : ANY, Z, &rows))
+				return -1;
+			if (i == 0)
+				M[s] = rows;
+		}
+		zo[s + 1] = Z->n;
+		if (x->mismatch && *bad_step == ANY)
+			*bad_step = s;
+		x->mismatch = before;
+	}
+	// Noise for steps beyond x's count is read for malformedness only.
+	for (size_t s = k; s < json_array_size(jz); s++) {
+		const json_t *step = json_array_get(jz, s);
+		if (!json_is_array(step))
+			return malformed(x, "input.noise[%zu] is not a list of matrices", s);
+		for (size_t i = 0; i < json_array_size(step); i++) {
+			snprintf(name, sizeof name, "input.noise[%zu][%zu]", s, i);
+			if (read_matrix(x, name, json_array_get(step, i), ANY, ANY, Z, NULL))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+// The workspace one step of rule r needs.
+static size_t step_work_len(traj_rule r, const cr_net *cn, size_t N, size_t M)
+{
+	switch (r) {
+	case T_KP: return cr_kp_workspace_len(cn, N);
+	case T_WM: return cr_wm_workspace_len(cn, N, M);
+	default: return cr_align_step_workspace_len(cn, N);
+	}
+}
+
+// One step of rule r: state (W, b, B) of lengths nW, nb, nB at cur, the
+// step's batch and noise, the next state at nxt (same layout). Lengths
+// passed as given, so that ref/ reports any mismatch itself.
+static cr_status step_call(traj_rule r, const hyper *h, const cr_net *cn, size_t N,
+                           const double *W, size_t nW, const double *b, size_t nb,
+                           const double *B, size_t nB, const double *X, size_t nX,
+                           const double *T, size_t nT, size_t M, const double *Z, size_t nZ,
+                           double *loss, double *W1, size_t nW1, double *b1, size_t nb1,
+                           double *B1, size_t nB1, double *work, size_t wl)
+{
+	switch (r) {
+	case T_KP:
+		return cr_kp_step(cn, N, h->eta, h->decay, W, nW, b, nb, B, nB, X, nX, T, nT,
+		                  loss, W1, nW1, b1, nb1, B1, nB1, work, wl);
+	case T_WM:
+		return cr_wm_step(cn, N, h->variant, h->eta, h->eta_B, h->decay_B, h->alpha, h->beta,
+		                  W, nW, b, nb, B, nB, X, nX, T, nT, M, Z, nZ,
+		                  loss, W1, nW1, b1, nb1, B1, nB1, work, wl);
+	case T_SA:
+		return cr_sa_step(cn, N, h->eta, h->eta_B, h->alpha, h->beta, W, nW, b, nb, B, nB,
+		                  X, nX, T, nT, loss, W1, nW1, b1, nb1, B1, nB1, work, wl);
+	case T_AA:
+		return cr_aa_step(cn, N, h->eta, h->eta_B, h->alpha, h->beta, W, nW, b, nb, B, nB,
+		                  X, nX, T, nT, loss, W1, nW1, b1, nb1, B1, nB1, work, wl);
+	default:
+		return cr_ia_step(cn, N, h->eta, h->eta_B, h->alpha, h->beta, h->gamma, W, nW, b, nb,
+		                  B, nB, X, nX, T, nT, loss, W1, nW1, b1, nb1, B1, nB1, work, wl);
+	}
+}
+
+// A trajectory request (NOT-STEP-2/3) of rule r (kp, wm, sa, aa, ia): calls
+// the rule's cr_<stem>_step once per step, alternating two state buffers. W
+// and b are already read (their shapes checked against the network); this
+// reads the hyper-parameters, B, the per-step batches x[s], t[s] and, for
+// the weight mirror, the noise. Returns -1 for a malformed request (x->why
+// set), else 0 with *resp set.
+//   - no step at all ("x": []) is zero_size; t (or the noise) with another
+//     number of steps than x is size_mismatch;
+//   - a shape that does not match (W, b, B, or a step's x[s], t[s], noise)
+//     is handed to ref/ with deliberately mismatched flat lengths, on the
+//     first step whose shapes are wrong (the first step for W, b, B), so
+//     that ref/'s order of checks decides between size_mismatch and an
+//     earlier error (invalid_parameter, zero_size, ...);
 //   - otherwise the first step whose status is not CR_OK ends the trajectory
 //     with that error, and no output (NOT-STEP-3).
-static int kp_answer(ctx *x, const json_t *req, const json_t *in, const cr_net *cn,
-                     const size_t *w, size_t L, flat *W, flat *b, FILE *diag, json_t **resp)
+static int traj_answer(ctx *x, traj_rule r, const json_t *req, const json_t *in,
+                       const cr_net *cn, const size_t *w, size_t L, flat *W, flat *b,
+                       FILE *diag, json_t **resp)
 {
 	const json_t *jx = json_object_get(in, "x"), *jt = json_object_get(in, "t");
-	flat B = { 0 }, X = { 0 }, T = { 0 };
-	size_t k, kt, s, bad_step = ANY, *N = NULL, *xo = NULL, *to = NULL;
-	double eta = 0, decay = 0, *state = NULL, *work = NULL;
+	flat B = { 0 }, X = { 0 }, T = { 0 }, Z = { 0 };
+	size_t k, kt, s, bad_step = ANY, *N = NULL, *xo = NULL, *to = NULL, *zo = NULL, *M = NULL;
+	double *state = NULL, *work = NULL;
 	json_t *jl = NULL, *jW = NULL, *jb = NULL, *jB = NULL;
-	int rc = -1, state_bad;
+	int rc = -1, state_bad, hr;
+	hyper h;
 	char name[64];
 	*resp = NULL;
 
-	if (read_param(x, in, "eta", &eta) || read_param(x, in, "decay", &decay))
+	hr = read_hyper(x, req, in, r, &h, diag);
+	if (hr < 0)
 		return -1;
+	if (hr > 0) {
+		*resp = error_response(req, "invalid_parameter"); // WM-IN-3: an unknown variant.
+		return 0;
+	}
 	if (!json_is_array(jx) || !json_is_array(jt))
 		return malformed(x, "input.x and input.t must be lists of batches (NOT-STEP-2)");
 	if (read_layers(x, "B", json_object_get(in, "B"), SH_BFB, w, L, L ? L - 1 : 0, &B))
 		goto out;
 	state_bad = x->mismatch;
+	x->mismatch = 0;
 	k = json_array_size(jx);
 	kt = json_array_size(jt);
 	N = malloc((k + 1) * sizeof *N);
 	xo = malloc((k + 1) * sizeof *xo);
 	to = malloc((k + 1) * sizeof *to);
-	if (!N || !xo || !to) {
+	zo = malloc((k + 1) * sizeof *zo);
+	M = malloc((k + 1) * sizeof *M);
+	if (!N || !xo || !to || !zo || !M) {
 		malformed(x, "out of memory");
 		goto out;
 	}
@@ -333,9 +494,18 @@ static int kp_answer(ctx *x, const json_t *req, const json_t *in, const cr_net *
 			bad_step = s;
 	}
 	x->mismatch = 0;
+	for (s = 0; s <= k; s++)
+		zo[s] = 0, M[s] = 0;
+	if (r == T_WM) {
+		if (read_noise(x, in, w, L, k, &Z, zo, M, &bad_step))
+			goto out;
+		if (x->mismatch && k > 0) // A missing noise, or another number of steps.
+			state_bad = 1;
+		x->mismatch = 0;
+	}
 	rc = 0;
 	if (k == 0) {
-		*resp = error_response(req, "zero_size"); // KP-ERR-1: no step at all.
+		*resp = error_response(req, "zero_size"); // No step at all (KP-ERR-1, WM-ERR-1).
 		goto out;
 	}
 	if (kt != k) {
@@ -344,26 +514,28 @@ static int kp_answer(ctx *x, const json_t *req, const json_t *in, const cr_net *
 	}
 	// Room for one entry more in every array, and no NULL pointer (see the
 	// mismatch case below and ck_refadapter_answer).
-	if (push(x, W, 0) || push(x, b, 0) || push(x, &B, 0) || push(x, &X, 0) || push(x, &T, 0)) {
+	if (push(x, W, 0) || push(x, b, 0) || push(x, &B, 0) || push(x, &X, 0) || push(x, &T, 0) ||
+	    push(x, &Z, 0)) {
 		rc = -1;
 		goto out;
 	}
-	W->n--, b->n--, B.n--, X.n--, T.n--;
+	W->n--, b->n--, B.n--, X.n--, T.n--, Z.n--;
 
 	if (state_bad || bad_step != ANY) {
 		// One call of ref/ with the flat lengths as read, on the step whose
 		// shapes are wrong; when every count happens to be right although a
 		// shape is wrong, W gets one entry more (the buffer has room).
 		size_t m = state_bad ? 0 : bad_step, Wn = W->n;
-		size_t xn = xo[m + 1] - xo[m], tn = to[m + 1] - to[m];
+		size_t xn = xo[m + 1] - xo[m], tn = to[m + 1] - to[m], zn = zo[m + 1] - zo[m];
 		double d[5] = { 0, 0, 0, 0, 0 };
 		cr_status st;
 		if (Wn == layers_len(SH_W, w, L, L) && b->n == layers_len(SH_B, w, L, L) &&
 		    B.n == layers_len(SH_BFB, w, L, L ? L - 1 : 0) && xn == mul(N[m], w[0]) &&
 		    tn == mul(N[m], w[L]))
 			Wn++;
-		st = cr_kp_step(cn, N[m], eta, decay, W->v, Wn, b->v, b->n, B.v, B.n, X.v + xo[m], xn,
-		                T.v + to[m], tn, d, d + 1, 1, d + 2, 1, d + 3, 1, d + 4, 1);
+		st = step_call(r, &h, cn, N[m], W->v, Wn, b->v, b->n, B.v, B.n, X.v + xo[m], xn,
+		               T.v + to[m], tn, M[m], Z.v + zo[m], zn, d, d + 1, 1, d + 2, 1, d + 3, 1,
+		               d + 4, 1);
 		if (st == CR_OK || st == CR_ERR_NULL || st == CR_ERR_WORKSPACE)
 			st = CR_ERR_SIZE_MISMATCH;
 		*resp = error_response(req, cr_status_name((int)st));
@@ -388,7 +560,7 @@ static int kp_answer(ctx *x, const json_t *req, const json_t *in, const cr_net *
 		memcpy(cur + nW, b->v, nb * sizeof *cur);
 		memcpy(cur + nW + nb, B.v, nB * sizeof *cur);
 		for (s = 0; s < k; s++) {
-			size_t wl = cr_kp_workspace_len(cn, N[s]);
+			size_t wl = step_work_len(r, cn, N[s], M[s]), nz = zo[s + 1] - zo[s];
 			cr_status st;
 			double *tmp;
 			if (wl > wcap) {
@@ -402,10 +574,10 @@ static int kp_answer(ctx *x, const json_t *req, const json_t *in, const cr_net *
 					goto out;
 				}
 			}
-			st = cr_kp_step(cn, N[s], eta, decay, cur, nW, cur + nW, nb, nB ? cur + nW + nb : NULL,
-			                nB, X.v + xo[s], xo[s + 1] - xo[s], T.v + to[s], to[s + 1] - to[s],
-			                &loss, nxt, nW, nxt + nW, nb, nB ? nxt + nW + nb : NULL, nB,
-			                wl ? work : NULL, wl);
+			st = step_call(r, &h, cn, N[s], cur, nW, cur + nW, nb, nB ? cur + nW + nb : NULL, nB,
+			               X.v + xo[s], xo[s + 1] - xo[s], T.v + to[s], to[s + 1] - to[s],
+			               M[s], nz ? Z.v + zo[s] : NULL, nz, &loss, nxt, nW, nxt + nW, nb,
+			               nB ? nxt + nW + nb : NULL, nB, wl ? work : NULL, wl);
 			if (st != CR_OK) {
 				*resp = error_response(req, cr_status_name((int)st));
 				goto out;
@@ -439,9 +611,104 @@ out:
 	free(N);
 	free(xo);
 	free(to);
+	free(zo);
+	free(M);
 	free(B.v);
 	free(X.v);
 	free(T.v);
+	free(Z.v);
+	return rc;
+}
+
+// A matrix as a list of rows, from rows x cols numbers at v.
+static json_t *matrix_json(const double *v, size_t rows, size_t cols)
+{
+	json_t *m = json_array();
+	for (size_t i = 0; i < rows; i++) {
+		json_t *row = json_array();
+		for (size_t q = 0; q < cols; q++)
+			json_array_append_new(row, json_real(v[i * cols + q]));
+		json_array_append_new(m, row);
+	}
+	return m;
+}
+
+// The primitives of one layer (spec/rules/align.md ALIGN-OUT-1): network
+// {"widths": [n_in, n_out]}, input W (n_out x n_in), B (n_in x n_out), x
+// (N x n_in). Returns -1 for a malformed request, else 0 with *resp set.
+// Shapes are handed to ref/ as flat lengths: a wrong one is ref/'s
+// size_mismatch (or an earlier zero_size).
+static int align_answer(ctx *x, const json_t *req, FILE *diag, json_t **resp)
+{
+	static const char *const names[CR_PRIM_COUNT] = { "decay", "self", "amp", "sparse", "null" };
+	const json_t *net = json_object_get(req, "network"), *in = json_object_get(req, "input");
+	const json_t *widths = json_is_object(net) ? json_object_get(net, "widths") : NULL;
+	flat W = { 0 }, B = { 0 }, X = { 0 };
+	size_t n[2], N = 0, g_len, wl;
+	double *out = NULL, *work = NULL;
+	cr_status st;
+	int rc = -1;
+	*resp = NULL;
+	if (!json_is_object(in) || !json_is_array(widths) || json_array_size(widths) != 2)
+		return malformed(x, "an align request needs network.widths [n_in, n_out] and an input object");
+	for (size_t i = 0; i < 2; i++) {
+		const json_t *j = json_array_get(widths, i);
+		double v;
+		if (!json_is_number(j) || !((v = json_number_value(j)) >= 0) || floor(v) != v ||
+		    v > 9007199254740992.0)
+			return malformed(x, "network.widths[%zu] is not a non-negative integer", i);
+		n[i] = (size_t)v;
+	}
+	if (!json_object_get(in, "W") || !json_object_get(in, "B") || !json_object_get(in, "x"))
+		return malformed(x, "input needs W, B and x");
+	if (read_matrix(x, "input.W", json_object_get(in, "W"), n[1], n[0], &W, NULL) ||
+	    read_matrix(x, "input.B", json_object_get(in, "B"), n[0], n[1], &B, NULL) ||
+	    read_matrix(x, "input.x", json_object_get(in, "x"), ANY, n[0], &X, &N) ||
+	    push(x, &W, 0) || push(x, &B, 0) || push(x, &X, 0))
+		goto out;
+	W.n--, B.n--, X.n--;
+	rc = 0;
+	if (x->mismatch && W.n == mul(n[1], n[0]) && B.n == mul(n[0], n[1]) && X.n == mul(N, n[0]))
+		W.n++; // Counts right although a shape is wrong (ragged rows): still a mismatch.
+	g_len = mul(CR_PRIM_COUNT, mul(n[0], n[1]));
+	wl = cr_align_workspace_len(n[0], n[1]);
+	if (g_len == SIZE_MAX || g_len > SIZE_MAX / sizeof(double) - CR_PRIM_COUNT - 1 ||
+	    wl > SIZE_MAX / sizeof(double) - 1 ||
+	    !(out = malloc((CR_PRIM_COUNT + g_len + 1) * sizeof *out)) ||
+	    !(work = malloc((wl + 1) * sizeof *work))) {
+		if (diag)
+			fprintf(diag, "credit: cannot allocate the primitives' outputs\n");
+		*resp = error_response(req, "size_too_large");
+		goto out;
+	}
+	st = cr_align_prims(n[0], n[1], N, W.v, W.n, B.v, B.n, X.v, X.n, out, out + CR_PRIM_COUNT,
+	                    g_len, work, wl);
+	if (x->mismatch && (st == CR_OK || st == CR_ERR_NULL || st == CR_ERR_WORKSPACE))
+		st = CR_ERR_SIZE_MISMATCH;
+	if (st != CR_OK) {
+		*resp = error_response(req, cr_status_name((int)st));
+		goto out;
+	}
+	*resp = json_object();
+	if (*resp) {
+		json_t *o = json_object(), *sq = seq_copy(req);
+		char key[16];
+		if (sq)
+			json_object_set_new(*resp, "seq", sq);
+		for (size_t p = 0; p < CR_PRIM_COUNT; p++)
+			json_object_set_new(o, names[p], json_real(out[p]));
+		for (size_t p = 0; p < CR_PRIM_COUNT; p++) {
+			snprintf(key, sizeof key, "d_%s", names[p]);
+			json_object_set_new(o, key, matrix_json(out + CR_PRIM_COUNT + p * n[0] * n[1], n[0], n[1]));
+		}
+		json_object_set_new(*resp, "output", o);
+	}
+out:
+	free(out);
+	free(work);
+	free(W.v);
+	free(B.v);
+	free(X.v);
 	return rc;
 }
 
@@ -459,7 +726,7 @@ json_t *ck_refadapter_answer(const json_t *req, const char *rule, FILE *diag)
 	json_t *resp = NULL;
 	cr_status status;
 	int uses_scale = 0;
-	enum { R_BP, R_FA, R_DFA, R_SS, R_KP } r;
+	enum { R_BP, R_FA, R_DFA, R_SS, R_KP, R_WM, R_SA, R_AA, R_IA } r;
 	memset(&x, 0, sizeof x);
 
 	if (!json_is_object(req)) {
@@ -487,7 +754,20 @@ json_t *ck_refadapter_answer(const json_t *req, const char *rule, FILE *diag)
 		r = R_SS;
 	else if (strcmp(rule, "kp") == 0)
 		r = R_KP;
-	else
+	else if (strcmp(rule, "wm") == 0)
+		r = R_WM;
+	else if (strcmp(rule, "sa") == 0)
+		r = R_SA;
+	else if (strcmp(rule, "aa") == 0)
+		r = R_AA;
+	else if (strcmp(rule, "ia") == 0)
+		r = R_IA;
+	else if (strcmp(rule, "align") == 0) {
+		// One layer, no activations or loss (ALIGN-OUT-1).
+		if (align_answer(&x, req, diag, &resp))
+			goto bad;
+		return resp;
+	} else
 		return error_response(req, "unsupported_rule");
 
 	net = json_object_get(req, "network");
@@ -562,9 +842,10 @@ json_t *ck_refadapter_answer(const json_t *req, const char *rule, FILE *diag)
 	if (read_layers(&x, "W", json_object_get(in, "W"), SH_W, w, L, L, &W) ||
 	    read_layers(&x, "b", json_object_get(in, "b"), SH_B, w, L, L, &b))
 		goto bad;
-	if (r == R_KP) {
+	if (r >= R_KP) {
 		// A trajectory (NOT-STEP-2): x and t are lists of batches.
-		if (kp_answer(&x, req, in, &cn, w, L, &W, &b, diag, &resp))
+		static const traj_rule tr[] = { T_KP, T_WM, T_SA, T_AA, T_IA };
+		if (traj_answer(&x, tr[r - R_KP], req, in, &cn, w, L, &W, &b, diag, &resp))
 			goto bad;
 		goto done;
 	}
@@ -573,7 +854,12 @@ json_t *ck_refadapter_answer(const json_t *req, const char *rule, FILE *diag)
 		goto bad;
 	switch (r) {
 	case R_BP:
-	case R_KP: // Answered above.
+		break;
+	case R_KP: // Trajectories: answered above.
+	case R_WM:
+	case R_SA:
+	case R_AA:
+	case R_IA:
 		break;
 	case R_FA:
 		if (read_layers(&x, "B", json_object_get(in, "B"), SH_BFB, w, L, L ? L - 1 : 0, &F))

@@ -39,7 +39,21 @@
 //     error is the answer, with no output. The output is
 //     {"loss": [k], "W": [k][L][..], "b": [k][L][..], "B": [k][L-1][..]},
 //     entry s - 1 being the state after step s;
-//   - a rule other than bp, fa, dfa, ss, kp is "unsupported_rule".
+//   - the weight mirror (rule "wm") and the Kunin rules ("sa", "aa", "ia")
+//     are trajectories read and answered exactly as kp, with their own
+//     hyper-parameters (WM-IN-2, ALIGN-STEP-4: eta, eta_B and decay_B or
+//     alpha, beta, gamma), missing or not a number being malformed_request;
+//     wm takes the request's variant ("linear" when absent; another name is
+//     invalid_parameter) and input.noise, a list with one entry per step,
+//     each a list of L - 1 matrices Xi_l (M_s x n_{l-1}, the same M_s for
+//     every layer of the step): a missing noise, another number of steps or
+//     a wrong shape is size_mismatch, judged by ref/ as above;
+//   - the primitives (rule "align", ALIGN-OUT-1): network {"widths": [n_in,
+//     n_out]} only, input W (n_out x n_in), B (n_in x n_out), x (N x n_in);
+//     a wrong shape is handed to cr_align_prims as mismatched flat lengths;
+//     the output holds decay, self, amp, sparse, null and d_decay .. d_null;
+//   - a rule other than bp, fa, dfa, ss, kp, wm, align, sa, aa, ia is
+//     "unsupported_rule".
 #ifndef CK_REFADAPTER_H
 #define CK_REFADAPTER_H
 

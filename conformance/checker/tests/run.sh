@@ -65,11 +65,11 @@ expect in-process 0 '^[0-9]+ passed, 0 failed$' 'ACCEPTABLE bp tcId 14 \[ReluTie
 import sys, xml.etree.ElementTree as E
 r = E.parse(sys.argv[1]).getroot()
 suites = r.findall("testsuite")
-assert [s.get("name") for s in suites] == ["bp", "fa", "dfa", "ss", "kp"], suites
-assert sum(len(s.findall("testcase")) for s in suites) == 62
+assert [s.get("name") for s in suites] == ["bp", "fa", "dfa", "ss", "kp", "wm", "align", "sa", "aa", "ia"], suites
+assert sum(len(s.findall("testcase")) for s in suites) == 86
 assert r.get("failures") == "0"
 PY
-expect serve-adapter 0 '^62 passed, 0 failed$' -- \
+expect serve-adapter 0 '^86 passed, 0 failed$' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$CREDIT serve"
 if ls conformance/vectors/{bp,fa,dfa,ss}.json >/dev/null 2>&1; then
 	expect serve-adapter-golden 0 ' passed, 0 failed$' -- \
@@ -77,9 +77,9 @@ if ls conformance/vectors/{bp,fa,dfa,ss}.json >/dev/null 2>&1; then
 else
 	echo "checker-tests: note: conformance/vectors/*.json not there yet; golden serve run skipped"
 fi
-expect good-proxy 0 '^62 passed, 0 failed$' -- \
+expect good-proxy 0 '^86 passed, 0 failed$' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py good"
-expect unsupported-rule 0 '^fa: 14 cases, 0 passed, 0 failed, 14 skipped' '^48 passed, 0 failed, 14 skipped$' -- \
+expect unsupported-rule 0 '^fa: 14 cases, 0 passed, 0 failed, 14 skipped' '^72 passed, 0 failed, 14 skipped$' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py unsupported_fa"
 expect all-skipped 1 'no case ran' '^0 passed, 0 failed, 14 skipped$' -- \
 	"$CREDIT" check --vectors "$HAND" --rule fa --impl "$PYTHON $A/mutate.py unsupported_fa"
@@ -87,14 +87,14 @@ expect one-case 0 '^1 passed, 0 failed$' -- "$CREDIT" check --vectors "$HAND" --
 expect no-such-case 1 'no case ran' -- "$CREDIT" check --vectors "$HAND" --rule dfa --case 99
 
 # Misbehaving adapters: each must give exit status 1 and name the case.
-expect junk 1 'FAIL bp tcId 1: the response is not JSON' '^0 passed, 62 failed$' -- \
+expect junk 1 'FAIL bp tcId 1: the response is not JSON' '^0 passed, 86 failed$' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "sh $A/junk.sh" --junit "$WORK/junk.xml"
-"$PYTHON" -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); assert r.get("failures") == "62"' \
+"$PYTHON" -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); assert r.get("failures") == "86"' \
 	"$WORK/junk.xml" && ok || bad "junit.xml of a failing run"
 expect exit-at-once 1 'FAIL bp tcId 1: the adapter closed its output without answering; the adapter exited with status 3' \
 	'FAIL ss tcId 15: adapter unusable since an earlier case' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "sh $A/exit.sh"
-expect crash 1 'FAIL bp tcId 3: the adapter closed its output .*(signal 11|status 139)' '^2 passed, 60 failed$' -- \
+expect crash 1 'FAIL bp tcId 3: the adapter closed its output .*(signal 11|status 139)' '^2 passed, 84 failed$' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "exec sh $A/crash.sh"
 expect hang 1 'FAIL bp tcId 1: no response within the timeout of 1 s; the adapter has been killed' \
 	'FAIL ss tcId 15: adapter unusable' -- \
@@ -105,7 +105,7 @@ expect wrong-shape 1 'FAIL bp tcId 1: wrong shape: output.dW\[0\] must be a list
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py shape"
 expect missing-field 1 'FAIL bp tcId 1: output has no field db' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py missing"
-expect wrong-error 1 'FAIL bp tcId 5: expected error "size_mismatch", got error "zero_size"' '^50 passed, 12 failed$' -- \
+expect wrong-error 1 'FAIL bp tcId 5: expected error "size_mismatch", got error "zero_size"' '^72 passed, 14 failed$' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py errname"
 expect wrong-value 1 'FAIL bp tcId 1: dW\[0\]\[0\]\[0\] got .* expected .* tolerance .* ratio' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py perturb"
@@ -115,7 +115,7 @@ expect non-number 1 'FAIL bp tcId 1: db\[0\]\[0\] is not a number \(got a string
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py nonnumber"
 expect extra-field 1 'FAIL bp tcId 1: the response has an extra field "debug"' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py extra"
-expect extra-output-field 1 'FAIL bp tcId 1: output has an extra field "dW2"' '^38 passed, 24 failed$' -- \
+expect extra-output-field 1 'FAIL bp tcId 1: output has an extra field "dW2"' '^48 passed, 38 failed$' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py extraout"
 expect wrong-nesting 1 'FAIL bp tcId 1: wrong shape: output.db\[0\]\[0\] must be a number \(got a list of 1\)' -- \
 	"$CREDIT" check --vectors "$HAND" --impl "$PYTHON $A/mutate.py nesting"

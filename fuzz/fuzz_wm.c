@@ -1,0 +1,14 @@
+// fuzz_wm.c: AFL++ / libFuzzer target for cr_wm_step (ref/credit.h), compared
+// with the GSL oracle's cro_fbl_step by the shared differential harness
+// (fuzz_net.h).
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fuzz_net.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return cr_fuzz_fbl(CR_FUZZ_WM, data, size);
+}
