@@ -205,7 +205,8 @@ static cr_wm_shape wm_shape_layers(const cr_net *net)
   requires valid_widths: net != \null ==>
     net->widths == \null || \valid_read(net->widths + (0 .. net->depth));
   assigns \nothing;
-  ensures net: \result.status == CR_OK ==> net != \null && \result.depth == net->depth;
+  ensures net: \result.status == CR_OK ==>
+    net != \null && net->widths != \null && \result.depth == net->depth;
   ensures lens: \result.status == CR_OK ==> wm_lens_ok(\result);
   ensures layers: \result.status == CR_OK ==> wm_layers_ok(\result);
   ensures noise: \result.status == CR_OK ==> wm_noise_ok(\result) && \result.rows == rows;
@@ -436,6 +437,40 @@ static void wm_mirror_all(cr_wm_shape s, cr_wm_acts k, const cr_act *acts, int v
 		          beta, out + s.foff[l], a, y);
 }
 
+// WM-STEP-1: FA's loss, dW and db through cr_fa_grad, with its scratch in
+// work[0 .. fa_work - 1], dW after it and db after dW (wm.h). One range of
+// the workspace in the contract, so that the caller's frame goals see one
+// inclusion instead of three.
+//   W [W_len]  b [b_len]  B [B_len]  x [x_len]  t [t_len]  loss [1]
+//   work [fa_work + W_len + b_len]
+/*@
+  requires valid_net: \valid_read(net);
+  requires valid_widths: \valid_read(net->widths + (0 .. net->depth));
+  requires valid_acts: \valid_read(net->acts + (0 .. net->depth - 1));
+  requires valid_W: W == \null || \valid_read(W + (0 .. W_len - 1));
+  requires valid_b: b == \null || \valid_read(b + (0 .. b_len - 1));
+  requires valid_B: B == \null || \valid_read(B + (0 .. B_len - 1));
+  requires valid_x: x == \null || \valid_read(x + (0 .. x_len - 1));
+  requires valid_t: t == \null || \valid_read(t + (0 .. t_len - 1));
+  requires valid_loss: \valid(loss);
+  requires valid_work: \valid(work + (0 .. fa_work + W_len + b_len - 1));
+  requires separated: \separated(loss, work + (0 .. fa_work + W_len + b_len - 1));
+  requires separated_work: \separated(work + (0 .. fa_work + W_len + b_len - 1),
+                                      \union(W + (0 .. W_len - 1), b + (0 .. b_len - 1),
+                                             B + (0 .. B_len - 1), x + (0 .. x_len - 1),
+                                             t + (0 .. t_len - 1)));
+  requires separated_net: \separated(\union(loss, work + (0 .. fa_work + W_len + b_len - 1)), net);
+  assigns *loss, work[0 .. fa_work + W_len + b_len - 1];
+*/
+static cr_status wm_engaged(const cr_net *net, size_t batch, const double *W, size_t W_len,
+                            const double *b, size_t b_len, const double *B, size_t B_len,
+                            const double *x, size_t x_len, const double *t, size_t t_len,
+                            double *loss, double *work, size_t fa_work)
+{
+	return cr_fa_grad(net, batch, W, W_len, b, b_len, B, B_len, x, x_len, t, t_len, loss,
+	                  work + fa_work, W_len, work + fa_work + W_len, b_len, work, fa_work);
+}
+
 size_t cr_wm_workspace_len(const cr_net *net, size_t batch, size_t noise_rows)
 {
 	cr_wm_shape s = wm_shape(net, batch, noise_rows);
@@ -485,13 +520,15 @@ cr_status cr_wm_step(const cr_net *net, size_t batch, int variant, double eta, d
 	if (!cr_linalg_all_finite(noise_len, noise))
 		return CR_ERR_NONFINITE_INPUT;
 
-	// WM-STEP-1: FA's loss, dW and db for the state the step starts from.
+	// WM-STEP-1: FA's loss, dW and db for the state the step starts from,
+	// written by wm_engaged at dW and db below.
+	//@ assert room: work != \null && s.fa_work + W_len + b_len + B_len + 2 * s.nmax <= work_len;
 	double *dW = work + s.fa_work; // [W_len]
 	double *db = dW + W_len;       // [b_len]
 	double *dB = db + b_len;       // [B_len + 2 nmax]: B_l's update at s.foff[l],
 	                               // then the mirror's scratch
-	cr_status st = cr_fa_grad(net, batch, W, W_len, b, b_len, B, B_len, x, x_len, t, t_len,
-	                          &l_s, dW, W_len, db, b_len, work, s.fa_work);
+	cr_status st = wm_engaged(net, batch, W, W_len, b, b_len, B, B_len, x, x_len, t, t_len, &l_s,
+	                          work, s.fa_work);
 	if (st != CR_OK)
 		return st;
 
